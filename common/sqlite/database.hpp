@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/core/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace baton::sqlite {
+
+// A prepared statement. Bind by 1-based index; step() until it returns false;
+// Database::prepare() hands out cached statements already reset.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, unsigned value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, uint64_t value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind_null(int index);
+
+  // true: a row is ready; false: done. Errors carry SQLite's message.
+  Result<bool> step();
+  // step() for statements that return no rows.
+  Status run();
+  void reset();
+
+  int64_t column_int(int col) const;
+  double column_double(int col) const;
+  std::string column_text(int col) const;
+  bool column_is_null(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  // WAL mode, foreign keys on, a busy timeout so a reader never fails on a
+  // writer's checkpoint. The parent directory is created if missing.
+  static Result<Database> open(const std::string& path, bool read_only = false);
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  Status exec(const std::string& sql);
+  // Cached per SQL text; the statement is reset and its bindings cleared.
+  Result<Statement*> prepare(const std::string& sql);
+
+  int user_version();
+  Status set_user_version(int version);
+  int64_t changes() const;
+  std::string error_message() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() { return db_; }
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+// Commits on commit(), rolls back when destroyed otherwise.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Status begun() const { return begun_; }
+  Status commit();
+
+ private:
+  Database& db_;
+  Status begun_;
+  bool open_ = false;
+};
+
+}  // namespace baton::sqlite
