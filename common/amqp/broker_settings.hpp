@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "common/core/result.hpp"
+
+namespace baton::amqp {
+
+struct BrokerSettings {
+  std::string host = "127.0.0.1";
+  int port = 5672;
+  std::string vhost = "/";
+  std::string user = "guest";
+  std::string password = "guest";
+  std::chrono::seconds heartbeat{10};
+  uint16_t prefetch = 200;
+  uint64_t max_message_bytes = 1 << 20;
+  std::chrono::milliseconds reconnect_initial{200};
+  std::chrono::milliseconds reconnect_max{10'000};
+  // Shown as the connection name in the management UI.
+  std::string connection_name = "baton";
+};
+
+// amqp://user:password@host:port/vhost (vhost percent-encoded, "/" is %2f).
+// Fills host, port, vhost, user and password of `base`; the rest stays.
+Result<BrokerSettings> apply_amqp_url(BrokerSettings base, const std::string& url);
+
+// For logs: the URL with the password left out.
+std::string redacted_url(const BrokerSettings& settings);
+
+}  // namespace baton::amqp

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace baton::amqp {
+
+// Counters shared by a transport's two I/O threads; read by /metrics.
+struct TransportStats {
+  std::atomic<uint64_t> published{0};
+  std::atomic<uint64_t> republished{0};
+  std::atomic<uint64_t> confirmed{0};
+  std::atomic<uint64_t> nacked{0};
+  std::atomic<uint64_t> returned{0};
+  std::atomic<uint64_t> abandoned{0};
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<uint64_t> acked{0};
+  std::atomic<uint64_t> stale_settlements_dropped{0};
+  std::atomic<uint64_t> dead_lettered{0};
+  std::atomic<uint64_t> reconnects{0};
+  // Sum and count of publish→confirm latencies, in microseconds.
+  std::atomic<uint64_t> confirm_latency_us_sum{0};
+  std::atomic<uint64_t> confirm_latency_count{0};
+};
+
+}  // namespace baton::amqp
