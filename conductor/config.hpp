@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/amqp/broker_settings.hpp"
+#include "common/config/common_config.hpp"
+
+namespace baton::conductor {
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1";
+  int port = 8080;           // 0 picks a free port (tests); the chosen one is logged and written to port_file
+  std::string port_file;     // optional: where to write the bound port
+  std::string token;         // mutating calls need it when set; BATON_API_TOKEN overrides
+};
+
+struct WorkersConfig {
+  // A worker is offline after this many heartbeat intervals without one.
+  unsigned missed_heartbeats = 3;
+  // How often the conductor looks for silent workers.
+  std::chrono::milliseconds sweep_interval{1000};
+};
+
+struct ConductorConfig {
+  std::string source_file;
+  amqp::BrokerSettings broker;
+  std::string database = "data/baton.db";
+  HttpConfig http;
+  WorkersConfig workers;
+  config::LogConfig log;
+  std::string management_url;  // shown on the dashboard and by run.sh; optional
+};
+
+// Throws config::ConfigError naming file, line and key. Applies the
+// environment overrides BATON_BROKER_URL, BATON_BROKER_PASSWORD,
+// BATON_API_TOKEN, BATON_LOG_LEVEL, BATON_HTTP_PORT.
+ConductorConfig load_conductor_config(const std::string& path);
+
+}  // namespace baton::conductor

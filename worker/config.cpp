@@ -1,0 +1,98 @@
+#include "worker/config.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "common/config/broker_config.hpp"
+#include "common/config/config_error.hpp"
+#include "common/config/yaml_reader.hpp"
+
+namespace baton::worker {
+
+namespace {
+
+using namespace std::chrono_literals;
+using config::MapReader;
+
+constexpr size_t kMaxIdLength = 64;
+
+bool id_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+// The id names the worker's queue (baton.worker.<id>) and routing key, so it
+// must stay free of the dots and wildcards that topic routing interprets.
+std::optional<std::string> id_problem(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdLength) {
+    return "expected 1 to 64 characters from A-Z a-z 0-9 _ -, got \"" + id + "\"";
+  }
+  for (char c : id) {
+    if (!id_char(c)) return "expected only the characters A-Z a-z 0-9 _ -, got \"" + id + "\"";
+  }
+  return std::nullopt;
+}
+
+std::string default_worker_id() {
+  char buffer[HOST_NAME_MAX + 1] = {};
+  std::string host;
+  if (gethostname(buffer, sizeof buffer - 1) == 0) host = buffer;
+  host = host.substr(0, host.find('.'));
+  for (char& c : host) {
+    if (!id_char(c)) c = '-';
+  }
+  host = host.substr(0, kMaxIdLength);
+  return host.empty() ? "worker" : host;
+}
+
+void read_gpu(MapReader& gpu, GpuConfig& out) {
+  // YAML 1.1 habits: `mode: true` / `mode: false` mean on / off.
+  if (auto mode = gpu.one_of("mode", {"auto", "on", "off", "true", "false"})) {
+    if (*mode == "auto") out.mode = GpuConfig::Mode::autodetect;
+    else if (*mode == "on" || *mode == "true") out.mode = GpuConfig::Mode::on;
+    else out.mode = GpuConfig::Mode::off;
+  }
+  if (auto smi = gpu.string("nvidia_smi")) out.nvidia_smi = *smi;
+  if (auto timeout = gpu.duration("query_timeout", 100ms, 5min)) out.query_timeout = *timeout;
+}
+
+void read_worker(MapReader& worker, WorkerConfig& out) {
+  if (auto id = worker.string("id")) {
+    if (auto problem = id_problem(*id)) worker.fail("id", *problem);
+    out.id = *id;
+  }
+  if (auto labels = worker.string_list("labels")) out.labels = *labels;
+  if (auto slots = worker.integer("slots", 1, 4096)) out.slots = static_cast<unsigned>(*slots);
+  if (auto interval = worker.duration("heartbeat_interval", 100ms, 1h)) {
+    out.heartbeat_interval = *interval;
+  }
+  if (auto disks = worker.string_list("disks")) out.disks = *disks;
+  worker.section("gpu", [&](MapReader& gpu) { read_gpu(gpu, out.gpu); });
+}
+
+void apply_env(WorkerConfig& cfg) {
+  config::apply_common_env(cfg.broker, cfg.log);
+  if (auto id = config::env_value("BATON_WORKER_ID")) {
+    if (auto problem = id_problem(*id)) throw config::ConfigError::environment("BATON_WORKER_ID", *problem);
+    cfg.id = *id;
+  }
+}
+
+}  // namespace
+
+WorkerConfig load_worker_config(const std::string& path) {
+  WorkerConfig cfg;
+  cfg.source_file = path;
+  MapReader root(config::load_yaml_file(path), path, "");
+  root.section("worker", [&](MapReader& s) { read_worker(s, cfg); });
+  root.section("broker", [&](MapReader& s) { config::read_broker_section(s, cfg.broker); });
+  root.section("log", [&](MapReader& s) { config::read_log_section(s, cfg.log); });
+  root.finish();
+
+  if (cfg.id.empty()) cfg.id = default_worker_id();
+  apply_env(cfg);
+  return cfg;
+}
+
+}  // namespace baton::worker

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/amqp/broker_settings.hpp"
+#include "common/config/common_config.hpp"
+
+namespace baton::worker {
+
+struct GpuConfig {
+  enum class Mode { autodetect, on, off };
+  Mode mode = Mode::autodetect;  // yaml: auto | true | false
+  std::string nvidia_smi = "nvidia-smi";
+  std::chrono::milliseconds query_timeout{5000};
+};
+
+struct WorkerConfig {
+  std::string source_file;
+  std::string id;                       // default: the short host name; [A-Za-z0-9_-]+
+  std::vector<std::string> labels;      // pools this worker serves
+  unsigned slots = 1;
+  std::chrono::milliseconds heartbeat_interval{5000};
+  std::vector<std::string> disks{"/"};  // paths whose filesystems are reported
+  GpuConfig gpu;
+  amqp::BrokerSettings broker;
+  config::LogConfig log;
+};
+
+// Throws config::ConfigError naming file, line and key. Applies the
+// environment overrides BATON_BROKER_URL, BATON_BROKER_PASSWORD,
+// BATON_LOG_LEVEL, BATON_WORKER_ID.
+WorkerConfig load_worker_config(const std::string& path);
+
+}  // namespace baton::worker
