@@ -1,0 +1,24 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/context.hpp"
+#include "common/core/result.hpp"
+
+namespace baton::cli {
+
+struct ApiReply {
+  int status = 0;
+  nlohmann::json body;
+};
+
+// GET options.url + path. Transport errors come back as http::fetch reports
+// them; a body that is not JSON is Errc::decode, with the status in the message.
+Result<ApiReply> get_json(const GlobalOptions& options, const std::string& path);
+
+// Prints why the conductor could not be used to stderr and returns
+// kExitUnavailable.
+int report_failure(const GlobalOptions& options, const Error& error);
+
+}  // namespace baton::cli

@@ -1,0 +1,28 @@
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+#include "cli/status_command.hpp"
+#include "cli/worker_commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace baton::cli;
+  CliContext context;
+  CLI::App app{"batonctl: operate a Baton conductor over its HTTP API", "batonctl"};
+  app.set_version_flag("--version", BATON_VERSION);
+  app.require_subcommand(1);
+  app.add_option("--url", context.options.url, "Conductor base URL")->envname("BATON_URL")->capture_default_str();
+  app.add_option("--token", context.options.token, "API token for mutating calls")->envname("BATON_API_TOKEN");
+  app.add_option("--timeout", context.options.timeout_seconds, "Seconds to wait for the conductor")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
+  add_status_command(app, context);
+  add_worker_commands(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return context.exit_code;
+}

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/core/clock.hpp"
+#include "common/http/router.hpp"
+#include "conductor/config.hpp"
+
+namespace baton::conductor {
+
+struct ApiDeps {
+  std::string database_path;
+  std::function<bool()> broker_connected;  // called on the HTTP thread; must be thread-safe
+  const Clock* clock = nullptr;
+  std::string version;
+  TimePoint started_at{};
+  WorkersConfig workers;
+  std::string management_url;
+};
+
+// The conductor's read API: GET /health, /api/v1/workers, /api/v1/workers/{id}.
+// It reads through its own read-only store, opened on first use on the
+// server's thread and reopened after an error, so it never competes with the
+// core's connection. Handlers keep the API's state alive, so the ConductorApi
+// object itself may go away once installed.
+class ConductorApi {
+ public:
+  explicit ConductorApi(ApiDeps deps);
+  void install(http::Router& router);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace baton::conductor
