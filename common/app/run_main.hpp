@@ -1,0 +1,51 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include "common/config/config_error.hpp"
+#include "common/log/logging.hpp"
+
+namespace baton {
+
+// The shared shape of baton-conductor's and baton-worker's main: parse the
+// command line, load and validate the config (exit 2 naming file, line and
+// key), optionally stop there (--check-config), then start and run the app
+// (exit 1 when it cannot start).
+template <class Config, class App>
+int run_main(int argc, char** argv, const std::string& name, const std::string& description,
+             std::string config_path, const std::function<Config(const std::string&)>& load) {
+  CLI::App cli{name + ": " + description};
+  bool check_only = false;
+  cli.add_option("-c,--config", config_path, "YAML config file")->capture_default_str();
+  cli.add_flag("--check-config", check_only, "validate the config and exit (0 valid, 2 invalid)");
+  cli.set_version_flag("--version", BATON_VERSION);
+  CLI11_PARSE(cli, argc, argv);
+
+  Config config;
+  try {
+    config = load(config_path);
+  } catch (const config::ConfigError& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << config_path << ": ok\n";
+    return 0;
+  }
+
+  log::init_logging(config.log, name);
+  App app(std::move(config));
+  if (auto st = app.start(); !st) {
+    log::logger(name)->critical("cannot start: {}", st.error().message);
+    log::flush_logging();
+    return 1;
+  }
+  app.run();
+  log::flush_logging();
+  return 0;
+}
+
+}  // namespace baton

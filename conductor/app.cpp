@@ -1,0 +1,114 @@
+#include "conductor/app.hpp"
+
+#include <boost/asio/post.hpp>
+#include <fstream>
+
+#include "common/amqp/topology_names.hpp"
+#include "common/log/logging.hpp"
+#include "conductor/http/api.hpp"
+
+namespace baton::conductor {
+
+namespace asio = boost::asio;
+
+ConductorApp::ConductorApp(ConductorConfig config)
+    : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM), sweep_timer_(io_) {}
+
+ConductorApp::~ConductorApp() {
+  if (http_) http_->stop();
+  if (transport_) transport_->stop(std::chrono::milliseconds(0));
+}
+
+Status ConductorApp::start() {
+  auto log = log::logger("baton-conductor");
+  auto store = ConductorStore::open(config_.database);
+  if (!store) return make_error(Errc::database, "database " + config_.database + ": " + store.error().message);
+  store_ = std::move(*store);
+  log->info("database {} at schema version {}", config_.database, store_->schema_version());
+
+  workers_ = std::make_unique<WorkerRegistry>(*store_, clock_, config_.workers);
+  if (auto st = workers_->load(); !st) return st;
+  const auto counts = workers_->counts();
+  log->info("{} workers known ({} recorded online)", counts.online + counts.offline, counts.online);
+
+  amqp::RabbitTransportOptions options;
+  options.broker = config_.broker;
+  options.broker.connection_name = "baton-conductor";
+  options.topology = amqp::conductor_topology();
+  options.consume_queue = amqp::kConductorQueue;
+  transport_ = std::make_unique<amqp::RabbitTransport>(
+      options, [this](amqp::Delivery d) { on_delivery(std::move(d)); });
+  pipeline_ = std::make_unique<EventPipeline>(*store_, *transport_, *workers_);
+
+  http::Router router;
+  ApiDeps deps;
+  deps.database_path = config_.database;
+  deps.broker_connected = [t = transport_.get()] { return t->connected(); };
+  deps.clock = &clock_;
+  deps.version = BATON_VERSION;
+  deps.started_at = clock_.now();
+  deps.workers = config_.workers;
+  deps.management_url = config_.management_url;
+  ConductorApi(deps).install(router);
+  http_ = std::make_unique<http::Server>(config_.http.listen, static_cast<uint16_t>(config_.http.port),
+                                         std::move(router));
+  if (auto st = http_->start(); !st)
+    return make_error(st.error().code, "HTTP server on " + config_.http.listen + ":" +
+                                           std::to_string(config_.http.port) + ": " + st.error().message);
+  log->info("HTTP API on http://{}:{}", config_.http.listen, http_->port());
+  if (!config_.http.port_file.empty()) {
+    std::ofstream(config_.http.port_file) << http_->port() << "\n";
+  }
+
+  log->info("broker {}", amqp::redacted_url(config_.broker));
+  transport_->start();
+  return {};
+}
+
+void ConductorApp::on_delivery(amqp::Delivery delivery) {
+  // Called on the consumer's I/O thread: hand over to the core strand.
+  asio::post(io_, [this, d = std::move(delivery)]() mutable {
+    if (pipeline_->handle(std::move(d))) asio::post(io_, [this] { pipeline_->flush(); });
+  });
+}
+
+void ConductorApp::schedule_sweep() {
+  sweep_timer_.expires_after(config_.workers.sweep_interval);
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
+    if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
+    pipeline_->flush();
+    schedule_sweep();
+  });
+}
+
+void ConductorApp::shutdown(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  auto log = log::logger("baton-conductor");
+  log->info("{}: stopping (no new events taken; finishing writes)", why);
+  transport_->pause_consuming();
+  sweep_timer_.cancel();
+  // Posted behind the deliveries already queued, so they are applied and acked.
+  asio::post(io_, [this, log] {
+    pipeline_->flush();
+    const auto counts = workers_->counts();
+    log->info("{} events applied in {} batches; {} workers online at shutdown", pipeline_->stats().applied,
+              pipeline_->stats().batches, counts.online);
+    transport_->stop(std::chrono::milliseconds(3000));
+    http_->stop();
+    signals_.cancel();
+    log->info("conductor stopped");
+  });
+}
+
+void ConductorApp::run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  schedule_sweep();
+  io_.run();
+}
+
+}  // namespace baton::conductor

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "common/amqp/rabbit_transport.hpp"
+#include "common/core/clock.hpp"
+#include "common/http/server.hpp"
+#include "conductor/config.hpp"
+#include "conductor/core/event_pipeline.hpp"
+#include "conductor/core/worker_registry.hpp"
+#include "conductor/store/conductor_store.hpp"
+
+namespace baton::conductor {
+
+// The conductor process: owns the core strand (one io_context on the main
+// thread), the transport's I/O threads and the HTTP server's thread.
+class ConductorApp {
+ public:
+  explicit ConductorApp(ConductorConfig config);
+  ~ConductorApp();
+
+  // Opens the database, binds the HTTP port and connects to the broker.
+  // An error here is a start-up failure the operator must fix.
+  Status start();
+  // Runs until SIGINT/SIGTERM, then shuts down gracefully.
+  void run();
+
+ private:
+  void on_delivery(amqp::Delivery delivery);
+  void schedule_sweep();
+  void shutdown(const char* why);
+
+  ConductorConfig config_;
+  SystemClock clock_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer sweep_timer_;
+  std::unique_ptr<ConductorStore> store_;
+  std::unique_ptr<WorkerRegistry> workers_;
+  std::unique_ptr<amqp::RabbitTransport> transport_;
+  std::unique_ptr<EventPipeline> pipeline_;
+  std::unique_ptr<http::Server> http_;
+  bool stopping_ = false;
+};
+
+}  // namespace baton::conductor

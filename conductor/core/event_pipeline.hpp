@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/amqp/transport.hpp"
+#include "conductor/core/worker_registry.hpp"
+#include "conductor/store/conductor_store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace baton::conductor {
+
+struct PipelineStats {
+  uint64_t applied = 0;
+  uint64_t dead_lettered = 0;
+  uint64_t batches = 0;
+  uint64_t commit_failures = 0;
+};
+
+// The conductor's inbox on the core strand: decode each delivery, apply it
+// inside the open write batch, and ack only after the batch is committed, so
+// an acked event is always durable. Undecodable messages go to the
+// dead-letter queue with the reason; they never stop the pipeline.
+class EventPipeline {
+ public:
+  static constexpr size_t kMaxBatch = 1000;
+
+  EventPipeline(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers);
+
+  // Returns true when the caller should schedule flush() (first event of a
+  // new batch); flushes by itself when the batch is full.
+  bool handle(amqp::Delivery delivery);
+  // Commits and acks. On a failed commit the deliveries are requeued, to be
+  // applied again once the database recovers.
+  void flush();
+  // Runs a store change (e.g. the offline sweep) inside the current batch.
+  template <class F>
+  auto within_batch(F&& change) {
+    (void)store_.begin_batch();
+    return change();
+  }
+
+  size_t pending() const { return batch_.size(); }
+  const PipelineStats& stats() const { return stats_; }
+
+ private:
+  Status apply(const amqp::Delivery& delivery);
+
+  ConductorStore& store_;
+  amqp::Transport& transport_;
+  WorkerRegistry& workers_;
+  std::vector<amqp::DeliveryRef> batch_;
+  PipelineStats stats_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace baton::conductor

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/result.hpp"
+#include "common/sqlite/database.hpp"
+#include "conductor/store/worker_record.hpp"
+
+namespace baton::conductor {
+
+// The conductor's SQLite database. One read-write instance belongs to the core
+// strand; the HTTP server opens its own read-only instance (WAL lets it read
+// while the core writes).
+class ConductorStore {
+ public:
+  static Result<std::unique_ptr<ConductorStore>> open(const std::string& path, bool read_only = false);
+
+  // Writes are grouped: the core opens a batch, applies many events and
+  // commits once, then acks the deliveries.
+  Status begin_batch();
+  Status commit_batch();
+  bool in_batch() const { return in_batch_; }
+
+  Status upsert_worker(const WorkerRecord& worker);
+  Result<std::vector<WorkerRecord>> list_workers();
+  Result<std::optional<WorkerRecord>> find_worker(const std::string& id);
+  Result<WorkerCounts> count_workers();
+  // One row per online/offline transition, for the audit trail.
+  Status append_worker_history(const std::string& id, TimePoint at, bool online, const std::string& reason);
+
+  // A cheap query that proves the database answers.
+  Status ping();
+
+  int schema_version() const;
+  sqlite::Database& db() { return db_; }
+
+ private:
+  explicit ConductorStore(sqlite::Database db) : db_(std::move(db)) {}
+  Status migrate();
+
+  sqlite::Database db_;
+  bool in_batch_ = false;
+};
+
+}  // namespace baton::conductor

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/core/clock.hpp"
+
+namespace baton::conductor {
+
+// A worker as the conductor knows it. resources_json and gpus_json hold the
+// latest heartbeat's Resources and the registration's GpuInfo list in the
+// protobuf JSON mapping, so the API can hand them out as they are.
+struct WorkerRecord {
+  std::string id;
+  std::string hostname;
+  std::string version;
+  std::vector<std::string> labels;
+  unsigned slots = 0;
+  unsigned free_slots = 0;
+  std::chrono::milliseconds heartbeat_interval{0};
+  bool online = false;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  TimePoint status_changed_at{};
+  uint64_t last_sequence = 0;
+  std::string offline_reason;
+  std::string resources_json = "{}";
+  std::string gpus_json = "[]";
+};
+
+struct WorkerCounts {
+  unsigned online = 0;
+  unsigned offline = 0;
+};
+
+}  // namespace baton::conductor

@@ -1,0 +1,138 @@
+#include "worker/app.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "common/amqp/topology_names.hpp"
+#include "common/codec/envelope_codec.hpp"
+#include "common/log/logging.hpp"
+
+namespace baton::worker {
+
+namespace asio = boost::asio;
+
+WorkerApp::WorkerApp(WorkerConfig config)
+    : config_(std::move(config)),
+      signals_(io_, SIGINT, SIGTERM),
+      heartbeat_timer_(io_),
+      shutdown_timer_(io_),
+      sampler_(config_.disks),
+      gpu_probe_(config_.gpu),
+      reporter_(config_, short_hostname()) {}
+
+WorkerApp::~WorkerApp() {
+  {
+    std::lock_guard lock(gpu_mu_);
+    stopping_ = true;
+  }
+  gpu_cv_.notify_all();
+  if (gpu_thread_.joinable()) gpu_thread_.join();
+  if (transport_) transport_->stop(std::chrono::milliseconds(0));
+}
+
+Status WorkerApp::start() {
+  auto log = log::logger("baton-worker");
+  // Inventory before registering, so the first registration lists the GPUs.
+  GpuSnapshot gpus = gpu_probe_.query();
+  log->info("worker {} on {}: {} slots, labels [{}], {} GPUs{}", config_.id, short_hostname(), config_.slots,
+            fmt::join(config_.labels, ", "), gpus.info.size(), gpus.note.empty() ? "" : " (" + gpus.note + ")");
+  reporter_.set_gpus(std::move(gpus));
+
+  amqp::RabbitTransportOptions options;
+  options.broker = config_.broker;
+  options.broker.connection_name = "baton-worker " + config_.id;
+  options.topology = amqp::worker_topology(config_.id);
+  options.consume_queue = amqp::worker_queue(config_.id);
+  transport_ = std::make_unique<amqp::RabbitTransport>(
+      options, [this](amqp::Delivery d) { asio::post(io_, [this, d = std::move(d)]() mutable { on_command(std::move(d)); }); });
+  // Register on every (re)connect: a conductor that lost its database, or a
+  // broker that lost its queues, learns about us again without a restart.
+  transport_->set_connection_listener([this](bool up) {
+    if (up) asio::post(io_, [this] {
+        if (!stopping_) publish(reporter_.registration(clock_.now()), "register");
+      });
+  });
+  log->info("broker {}", amqp::redacted_url(config_.broker));
+  transport_->start();
+  gpu_thread_ = std::thread([this] { gpu_loop(); });
+  return {};
+}
+
+void WorkerApp::publish(const v1::Envelope& envelope, const std::string& kind, amqp::PublishCallback done) {
+  auto message = codec::to_message(envelope, amqp::kEventsExchange, amqp::event_routing_key(kind, config_.id));
+  transport_->publish(std::move(message), std::move(done));
+}
+
+void WorkerApp::on_command(amqp::Delivery delivery) {
+  auto log = log::logger("baton-worker");
+  std::string reason;
+  auto envelope = codec::decode(delivery.body, delivery.content_type);
+  if (delivery.oversized) {
+    log->warn("rejecting an oversized command ({} bytes)", delivery.body_size);
+    transport_->reject(amqp::ref(delivery), false);
+    return;
+  }
+  if (!envelope)
+    reason = envelope.error().message;
+  else
+    reason = "worker " + config_.id + " does not run " + codec::body_name(*envelope);
+  log->warn("refusing command {}: {}", delivery.message_id, reason);
+  transport_->dead_letter(delivery, reason);
+}
+
+void WorkerApp::schedule_heartbeat() {
+  heartbeat_timer_.expires_after(config_.heartbeat_interval);
+  heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    publish(reporter_.heartbeat(sampler_.sample(), config_.slots, clock_.now()), "heartbeat");
+    schedule_heartbeat();
+  });
+}
+
+void WorkerApp::gpu_loop() {
+  std::unique_lock lock(gpu_mu_);
+  while (!gpu_cv_.wait_for(lock, config_.heartbeat_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    reporter_.set_gpus(gpu_probe_.query());
+    lock.lock();
+  }
+}
+
+void WorkerApp::shutdown(const char* why) {
+  {
+    std::lock_guard lock(gpu_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  gpu_cv_.notify_all();
+  auto log = log::logger("baton-worker");
+  log->info("{}: stopping", why);
+  transport_->pause_consuming();
+  heartbeat_timer_.cancel();
+  const auto finish = [this, log] {
+    shutdown_timer_.cancel();
+    transport_->stop(std::chrono::milliseconds(2000));
+    signals_.cancel();
+    log->info("worker stopped");
+  };
+  // Say goodbye so the conductor shows us offline at once; don't wait forever
+  // for a broker that is gone.
+  publish(reporter_.stopping(why, clock_.now()), "stopping", [this, finish](amqp::PublishOutcome) {
+    asio::post(io_, finish);
+  });
+  shutdown_timer_.expires_after(std::chrono::seconds(3));
+  shutdown_timer_.async_wait([finish](const boost::system::error_code& ec) {
+    if (!ec) finish();
+  });
+}
+
+void WorkerApp::run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  // The first heartbeat goes out right away rather than one interval late.
+  asio::post(io_, [this] { publish(reporter_.heartbeat(sampler_.sample(), config_.slots, clock_.now()), "heartbeat"); });
+  schedule_heartbeat();
+  io_.run();
+}
+
+}  // namespace baton::worker
