@@ -125,13 +125,24 @@ port_in_use() {
 
 # Sets REPLY to a free port in [lo, hi) that is not in PICKED_PORTS.
 PICKED_PORTS=" "
+# Listening ports come from below the kernel's ephemeral range: a port inside
+# it can be taken by an outgoing socket (even a TCP self-connect of a client
+# retrying against a stopped broker), and the broker then cannot bind it again.
+listen_port_range() {
+  local eph_lo=32768
+  [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r eph_lo _ </proc/sys/net/ipv4/ip_local_port_range
+  local hi=$((eph_lo - 1))
+  ((hi > 30000)) && hi=30000
+  REPLY="10000 $hi"
+}
+
 pick_port() {
-  local lo=$1 hi=$2 p i
+  local lo hi p i
+  listen_port_range
+  read -r lo hi <<<"$REPLY"
   for ((i = 0; i < 500; i++)); do
     p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
     [[ $PICKED_PORTS == *" $p "* ]] && continue
-    # rabbitmqctl and friends listen on 35672-35682 while they run.
-    ((p >= 35672 && p <= 35682)) && continue
     port_in_use "$p" && continue
     PICKED_PORTS+="$p "
     REPLY=$p
@@ -273,9 +284,9 @@ stop_loaded_node() {
 # waits until it is ready. Returns 2 if a port was taken meanwhile (retry).
 launch_node() {
   local password=$1
-  pick_port 20000 60000; B_AMQP_PORT=$REPLY
-  pick_port 20000 60000; B_MGMT_PORT=$REPLY
-  pick_port 20000 60000; B_DIST_PORT=$REPLY
+  pick_port; B_AMQP_PORT=$REPLY
+  pick_port; B_MGMT_PORT=$REPLY
+  pick_port; B_DIST_PORT=$REPLY
 
   rm -rf "$B_DIR/mnesia" "$B_DIR/log" "$B_DIR/pid" "$B_DIR/launcher.pid" "$B_DIR/broker.env"
   mkdir -p "$B_DIR/log" "$B_DIR/home"
@@ -495,11 +506,13 @@ cmd_run() {
     mgmt_pass=$(kv_get "$RUN_BROKER_DIR/broker.env" PASSWORD)
   fi
   export BATON_BROKER_URL
+  # The conductor shows this link on its API and dashboard.
+  export BATON_MANAGEMENT_URL=$mgmt_url
 
   local http_port=${BATON_HTTP_PORT:-$(config_http_port)}
   if port_in_use "$http_port"; then
     local busy=$http_port
-    pick_port 20000 60000
+    pick_port
     http_port=$REPLY
     say "port $busy is taken; the conductor listens on $http_port instead"
   fi

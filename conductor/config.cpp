@@ -34,6 +34,7 @@ void apply_env(ConductorConfig& cfg) {
     cfg.http.port = static_cast<int>(parsed.value());
   }
   if (auto database = config::env_value("BATON_DATABASE")) cfg.database = *database;
+  if (auto url = config::env_value("BATON_MANAGEMENT_URL")) cfg.management_url = *url;
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ struct ConductorConfig {
 
 // Throws config::ConfigError naming file, line and key. Applies the
 // environment overrides BATON_BROKER_URL, BATON_BROKER_PASSWORD,
-// BATON_API_TOKEN, BATON_LOG_LEVEL, BATON_HTTP_PORT.
+// BATON_API_TOKEN, BATON_LOG_LEVEL, BATON_HTTP_PORT, BATON_DATABASE,
+// BATON_MANAGEMENT_URL.
 ConductorConfig load_conductor_config(const std::string& path);
 
 }  // namespace baton::conductor

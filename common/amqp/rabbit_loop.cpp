@@ -47,17 +47,17 @@ bool RabbitLoop::try_connect() {
     // The first failure and every tenth after it at warn: enough to see an
     // outage without flooding the log while the broker is down.
     if (failures_logged_++ % 10 == 0)
-      log_->warn("{} connection to {} failed: {}", role_, redacted_url(settings_), st.error().message);
+      log_->warn("{} ({}) connection to {} failed: {}", settings_.connection_name, role_, redacted_url(settings_), st.error().message);
     return false;
   }
   ++generation_;
   if (auto st = on_connected(); !st) {
-    log_->warn("{} connection set-up failed: {}", role_, st.error().message);
+    log_->warn("{} ({}) connection set-up failed: {}", settings_.connection_name, role_, st.error().message);
     conn_.abandon();
     return false;
   }
   if (ever_connected_) stats_.reconnects.fetch_add(1);
-  log_->info("{} connection {} to {}", role_, ever_connected_ ? "re-established" : "established",
+  log_->info("{} ({}) connection {} to {}", settings_.connection_name, role_, ever_connected_ ? "re-established" : "established",
              redacted_url(settings_));
   ever_connected_ = true;
   failures_logged_ = 0;
@@ -67,7 +67,7 @@ bool RabbitLoop::try_connect() {
 }
 
 void RabbitLoop::drop(const Error& why) {
-  log_->warn("{} connection lost: {}", role_, why.message);
+  log_->warn("{} ({}) connection lost: {}", settings_.connection_name, role_, why.message);
   conn_.abandon();
   connected_.store(false);
   on_disconnected();

@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "common/amqp/fake_transport.hpp"
+#include "common/codec/envelope_codec.hpp"
+#include "conductor/core/event_pipeline.hpp"
+
+namespace baton::conductor {
+namespace {
+
+class EventPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(ConductorStore::open(":memory:").value());
+    registry_ = std::make_unique<WorkerRegistry>(*store_, clock_, WorkersConfig{});
+    ASSERT_TRUE(registry_->load().ok());
+    pipeline_ = std::make_unique<EventPipeline>(*store_, transport_, *registry_);
+  }
+
+  amqp::Delivery delivery(const v1::Envelope& e) {
+    amqp::Delivery d;
+    d.delivery_tag = ++tag_;
+    d.generation = 1;
+    d.body = codec::encode(e);
+    d.content_type = std::string(codec::kProtobuf);
+    d.message_id = e.message_id();
+    return d;
+  }
+  amqp::Delivery heartbeat(const std::string& id, uint64_t seq) {
+    v1::Envelope e;
+    e.mutable_worker_heartbeat()->set_worker_id(id);
+    e.mutable_worker_heartbeat()->set_sequence(seq);
+    codec::stamp(e, "test", clock_.now());
+    return delivery(e);
+  }
+
+  ManualClock clock_;
+  amqp::FakeTransport transport_;
+  std::unique_ptr<ConductorStore> store_;
+  std::unique_ptr<WorkerRegistry> registry_;
+  std::unique_ptr<EventPipeline> pipeline_;
+  uint64_t tag_ = 0;
+};
+
+TEST_F(EventPipelineTest, AcksOnlyAfterTheBatchIsCommitted) {
+  EXPECT_TRUE(pipeline_->handle(heartbeat("w1", 1))) << "the first event asks for a flush";
+  EXPECT_FALSE(pipeline_->handle(heartbeat("w2", 1)));
+  EXPECT_TRUE(transport_.acks().empty());
+  EXPECT_TRUE(store_->in_batch());
+  pipeline_->flush();
+  EXPECT_FALSE(store_->in_batch());
+  ASSERT_EQ(transport_.acks().size(), 2u);
+  EXPECT_EQ(transport_.acks()[0].first.delivery_tag, 1u);
+  EXPECT_EQ(transport_.acks()[1].first.delivery_tag, 2u);
+  // Durable: a second connection to the same database would see both.
+  EXPECT_EQ(store_->count_workers()->online, 2u);
+  EXPECT_EQ(pipeline_->stats().batches, 1u);
+}
+
+TEST_F(EventPipelineTest, AFullBatchFlushesByItself) {
+  for (size_t i = 1; i <= EventPipeline::kMaxBatch; ++i) pipeline_->handle(heartbeat("w1", i));
+  EXPECT_EQ(transport_.acks().size(), EventPipeline::kMaxBatch);
+  EXPECT_EQ(pipeline_->pending(), 0u);
+}
+
+TEST_F(EventPipelineTest, GarbageIsDeadLetteredWithTheReasonAndTheRestGoesOn) {
+  amqp::Delivery junk;
+  junk.delivery_tag = ++tag_;
+  junk.body = "not protobuf";
+  junk.content_type = "application/x-protobuf";
+  pipeline_->handle(std::move(junk));
+  pipeline_->handle(heartbeat("w1", 1));
+  pipeline_->flush();
+  ASSERT_EQ(transport_.dead_letters().size(), 1u);
+  EXPECT_EQ(transport_.dead_letters()[0].first.delivery_tag, 1u);
+  EXPECT_NE(transport_.dead_letters()[0].second.find("not a protobuf Envelope"), std::string::npos);
+  ASSERT_EQ(transport_.acks().size(), 1u);
+  EXPECT_EQ(transport_.acks()[0].first.delivery_tag, 2u) << "the dead-lettered one is acked by the transport";
+  EXPECT_EQ(pipeline_->stats().dead_lettered, 1u);
+}
+
+TEST_F(EventPipelineTest, AnOversizedMessageIsRejectedToTheQueuesDeadLetterExchange) {
+  amqp::Delivery big;
+  big.delivery_tag = ++tag_;
+  big.oversized = true;
+  big.body_size = 5'000'000;
+  pipeline_->handle(std::move(big));
+  pipeline_->flush();
+  ASSERT_EQ(transport_.rejects().size(), 1u);
+  EXPECT_FALSE(transport_.rejects()[0].second) << "not requeued";
+  EXPECT_TRUE(transport_.dead_letters().empty());
+}
+
+TEST_F(EventPipelineTest, JsonEnvelopesAreApplied) {
+  amqp::Delivery d;
+  d.delivery_tag = ++tag_;
+  d.content_type = "application/json";
+  d.body = R"({"worker_register":{"worker_id":"scripted","slots":3}})";
+  pipeline_->handle(std::move(d));
+  pipeline_->flush();
+  ASSERT_NE(registry_->find("scripted"), nullptr);
+  EXPECT_EQ(registry_->find("scripted")->slots, 3u);
+  EXPECT_EQ(transport_.acks().size(), 1u);
+}
+
+}  // namespace
+}  // namespace baton::conductor
