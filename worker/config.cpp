@@ -7,6 +7,7 @@
 #include "common/config/broker_config.hpp"
 #include "common/config/config_error.hpp"
 #include "common/config/yaml_reader.hpp"
+#include "worker/actions/action_config.hpp"
 
 namespace baton::worker {
 
@@ -71,6 +72,15 @@ void read_worker(MapReader& worker, WorkerConfig& out) {
   worker.section("gpu", [&](MapReader& gpu) { read_gpu(gpu, out.gpu); });
 }
 
+void read_jobs(MapReader& jobs, JobsConfig& out) {
+  if (auto dir = jobs.string("state_dir")) {
+    if (dir->empty()) jobs.fail("state_dir", "expected a directory");
+    out.state_dir = *dir;
+  }
+  if (auto grace = jobs.duration("kill_grace", 0ms, 10min)) out.kill_grace = *grace;
+  if (auto lines = jobs.integer("output_tail_lines", 0, 1000)) out.output_tail_lines = static_cast<unsigned>(*lines);
+}
+
 void apply_env(WorkerConfig& cfg) {
   config::apply_common_env(cfg.broker, cfg.log);
   if (auto id = config::env_value("BATON_WORKER_ID")) {
@@ -84,10 +94,13 @@ void apply_env(WorkerConfig& cfg) {
 WorkerConfig load_worker_config(const std::string& path) {
   WorkerConfig cfg;
   cfg.source_file = path;
-  MapReader root(config::load_yaml_file(path), path, "");
+  const YAML::Node document = config::load_yaml_file(path);
+  MapReader root(document, path, "");
   root.section("worker", [&](MapReader& s) { read_worker(s, cfg); });
   root.section("broker", [&](MapReader& s) { config::read_broker_section(s, cfg.broker); });
   root.section("log", [&](MapReader& s) { config::read_log_section(s, cfg.log); });
+  root.section("jobs", [&](MapReader& s) { read_jobs(s, cfg.jobs); });
+  root.section("actions", [&](MapReader& s) { cfg.actions = read_actions_section(s, document["actions"], path); });
   root.finish();
 
   if (cfg.id.empty()) cfg.id = default_worker_id();

@@ -6,6 +6,7 @@
 
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
+#include "worker/actions/action_spec.hpp"
 
 namespace baton::worker {
 
@@ -16,6 +17,13 @@ struct GpuConfig {
   std::chrono::milliseconds query_timeout{5000};
 };
 
+// Where and how case steps run (see worker/jobs/).
+struct JobsConfig {
+  std::string state_dir = "var/worker";  // jobs.db, logs/<case_id>/<step>-<attempt>.log, jobs/*.exit
+  std::chrono::milliseconds kill_grace{5000};  // SIGTERM to SIGKILL of a job's process group
+  unsigned output_tail_lines = 20;
+};
+
 struct WorkerConfig {
   std::string source_file;
   std::string id;                       // default: the short host name; [A-Za-z0-9_-]+
@@ -24,6 +32,8 @@ struct WorkerConfig {
   std::chrono::milliseconds heartbeat_interval{5000};
   std::vector<std::string> disks{"/"};  // paths whose filesystems are reported
   GpuConfig gpu;
+  JobsConfig jobs;
+  std::vector<ActionSpec> actions;  // what RunStep may name; nothing else runs
   amqp::BrokerSettings broker;
   config::LogConfig log;
 };

@@ -1,0 +1,429 @@
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "worker/config.hpp"
+#include "worker/jobs/job_controller.hpp"
+
+namespace baton::worker {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kFixtures = std::string(BATON_SOURCE_DIR) + "/tests/unit/fixtures/jobs/";
+constexpr auto kEventWait = 20s;
+
+// What the controller emitted, waited on without sleeping.
+class EventLog {
+ public:
+  EmitEvent emitter() {
+    return [this](v1::Envelope e) {
+      {
+        std::lock_guard lock(mu_);
+        events_.push_back(std::move(e));
+      }
+      cv_.notify_all();
+    };
+  }
+
+  std::optional<v1::Envelope> wait_for(const std::function<bool(const v1::Envelope&)>& match,
+                                       std::chrono::milliseconds limit = kEventWait) {
+    std::unique_lock lock(mu_);
+    std::optional<v1::Envelope> found;
+    cv_.wait_for(lock, limit, [&] {
+      for (const auto& e : events_) {
+        if (match(e)) {
+          found = e;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
+  v1::StepFinished finished(const std::string& case_id) {
+    auto e = wait_for([&](const v1::Envelope& e) {
+      return e.has_step_finished() && e.step_finished().step().case_id() == case_id;
+    });
+    EXPECT_TRUE(e) << "no StepFinished for " << case_id;
+    return e ? e->step_finished() : v1::StepFinished{};
+  }
+
+  v1::StepStarted started(const std::string& case_id) {
+    auto e = wait_for([&](const v1::Envelope& e) {
+      return e.has_step_started() && e.step_started().step().case_id() == case_id;
+    });
+    EXPECT_TRUE(e) << "no StepStarted for " << case_id;
+    return e ? e->step_started() : v1::StepStarted{};
+  }
+
+  std::string rejected(const std::string& case_id) {
+    auto e = wait_for([&](const v1::Envelope& e) {
+      return e.has_step_rejected() && e.step_rejected().step().case_id() == case_id;
+    });
+    EXPECT_TRUE(e) << "no StepRejected for " << case_id;
+    return e ? e->step_rejected().reason() : "";
+  }
+
+  std::vector<v1::Envelope> all() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<v1::Envelope> events_;
+};
+
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  auto paren = text.rfind(')');
+  return paren == std::string::npos || (paren + 2 < text.size() && text[paren + 2] == 'Z');
+}
+
+// Polls what other processes do; there is no event to wait on.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = kEventWait) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+pid_t parent_of(pid_t pid) {
+  std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(text.substr(text.rfind(')') + 1));
+  char state;
+  pid_t ppid = 0;
+  fields >> state >> ppid;
+  return ppid;
+}
+
+class JobControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("baton-jobs-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string yaml = R"(actions:
+  output:
+    argv: [")" + kFixtures + R"(output.sh", "{lines}", "{code}"]
+    params: {lines: {type: integer, min: 0, max: 1000}, code: {type: integer, min: 0, max: 255, default: "0"}}
+  progress:
+    argv: [")" + kFixtures + R"(progress.sh"]
+  grandchild:
+    argv: [")" + kFixtures + R"(grandchild.sh", "{pid_file}"]
+    params: {pid_file: {pattern: "[A-Za-z0-9_./-]+"}}
+  grandchild_short:
+    argv: [")" + kFixtures + R"(grandchild.sh", "{pid_file}"]
+    params: {pid_file: {pattern: "[A-Za-z0-9_./-]+"}}
+    timeout: 1s
+  env:
+    argv: [")" + kFixtures + R"(env.sh", "{fd}"]
+    params: {fd: {type: integer, min: 0, max: 100000}}
+    env: {ACTION_ENV: "step {step}"}
+    cwd: /tmp
+  marker:
+    argv: [")" + kFixtures + R"(marker.sh", "{file}", "{release}"]
+    params: {file: {pattern: "[A-Za-z0-9_./-]+"}, release: {pattern: "[A-Za-z0-9_./-]+"}}
+  wait_for:
+    argv: [")" + kFixtures + R"(wait_for.sh", "{file}", "{code}"]
+    params: {file: {pattern: "[A-Za-z0-9_./-]+"}, code: {type: integer, min: 0, max: 255}}
+  missing:
+    argv: [/nonexistent/program]
+)";
+    std::ofstream(dir_ / "worker.yaml") << yaml;
+    actions_ = load_worker_config((dir_ / "worker.yaml").string()).actions;
+  }
+
+  void TearDown() override {
+    controller_.reset();
+    for (pid_t pid : cleanup_groups_) ::kill(-pid, SIGKILL);
+    fs::remove_all(dir_);
+  }
+
+  JobController& make(unsigned slots = 4) {
+    controller_.reset();
+    JobControllerOptions options;
+    options.worker_id = "w1";
+    options.slots = slots;
+    options.state_dir = (dir_ / "state").string();
+    options.kill_grace = 500ms;
+    options.output_tail_lines = 5;
+    controller_ = std::make_unique<JobController>(options, ActionRegistry(actions_), clock_, events_.emitter());
+    auto st = controller_->start();
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    return *controller_;
+  }
+
+  static v1::RunStep step(const std::string& case_id, const std::string& action,
+                          std::map<std::string, std::string> params, uint32_t slots = 1) {
+    v1::RunStep s;
+    s.set_case_id(case_id);
+    s.set_step_index(0);
+    s.set_attempt(1);
+    s.set_action(action);
+    s.set_slots(slots);
+    for (auto& [k, v] : params) (*s.mutable_params())[k] = v;
+    return s;
+  }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  pid_t read_pid_file(const std::string& file) {
+    EXPECT_TRUE(wait_until([&] { return fs::exists(file); })) << file;
+    return static_cast<pid_t>(std::stol(read_file(file)));
+  }
+
+  fs::path dir_;
+  std::vector<ActionSpec> actions_;
+  SystemClock clock_;
+  EventLog events_;
+  std::unique_ptr<JobController> controller_;
+  std::vector<pid_t> cleanup_groups_;
+};
+
+TEST_F(JobControllerTest, SucceedsWithOutputTail) {
+  auto& jobs = make();
+  jobs.run_step(step("c1", "output", {{"lines", "12"}}));
+  auto started = events_.started("c1");
+  EXPECT_EQ(started.step().worker_id(), "w1");
+  EXPECT_EQ(started.log_path(), path("state/logs/c1/0-1.log"));
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::SUCCEEDED);
+  EXPECT_EQ(finished.exit_code(), 0);
+  EXPECT_EQ(finished.message(), "exit 0");
+  EXPECT_EQ(finished.output_tail(), "line 8\nline 9\nline 10\nline 11\nline 12");
+  EXPECT_EQ(finished.step().worker_id(), "w1");
+  auto all = events_.all();
+  ASSERT_GE(all.size(), 2u);
+  EXPECT_EQ(all.front().message_id(), "c1/0/1/started");
+  EXPECT_EQ(all.back().message_id(), "c1/0/1/finished");
+  EXPECT_TRUE(jobs.wait_idle(5s));
+  EXPECT_EQ(jobs.free_slots(), 4u);
+  // stderr goes to the same log.
+  EXPECT_NE(read_file(started.log_path()).find("line 1\n"), std::string::npos);
+}
+
+TEST_F(JobControllerTest, NonZeroExitFails) {
+  make().run_step(step("c1", "output", {{"lines", "1"}, {"code", "3"}}));
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::FAILED);
+  EXPECT_EQ(finished.exit_code(), 3);
+  EXPECT_EQ(finished.message(), "exit 3");
+}
+
+TEST_F(JobControllerTest, ProgressLinesBecomeEventsInOrder) {
+  make().run_step(step("c1", "progress", {}));
+  events_.finished("c1");
+  std::vector<unsigned> percents;
+  std::vector<std::string> messages;
+  for (const auto& e : events_.all()) {
+    if (!e.has_step_progress()) continue;
+    percents.push_back(e.step_progress().percent());
+    messages.push_back(e.step_progress().message());
+    EXPECT_TRUE(e.message_id().empty());
+  }
+  EXPECT_EQ(percents, (std::vector<unsigned>{10, 50, 100}));
+  EXPECT_EQ(messages, (std::vector<std::string>{"starting", "halfway there", ""}));
+  // Every progress event comes before the end.
+  auto all = events_.all();
+  EXPECT_TRUE(all.back().has_step_finished());
+}
+
+TEST_F(JobControllerTest, TimeoutStopsTheWholeProcessGroup) {
+  const std::string pid_file = path("grandchild.pid");
+  make().run_step(step("c1", "grandchild_short", {{"pid_file", pid_file}}));
+  const pid_t grandchild = read_pid_file(pid_file);
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::TIMED_OUT);
+  EXPECT_NE(finished.message().find("timed out after 1s"), std::string::npos) << finished.message();
+  EXPECT_EQ(finished.signal(), SIGTERM);
+  EXPECT_TRUE(wait_until([&] { return process_gone(grandchild); }, 5s)) << "grandchild " << grandchild << " survived";
+}
+
+TEST_F(JobControllerTest, CancelStopsTheWholeProcessGroup) {
+  const std::string pid_file = path("grandchild.pid");
+  auto& jobs = make();
+  jobs.run_step(step("c1", "grandchild", {{"pid_file", pid_file}}));
+  const pid_t grandchild = read_pid_file(pid_file);
+  EXPECT_EQ(jobs.running_count(), 1u);
+  EXPECT_EQ(jobs.running().steps_size(), 1);
+  v1::CancelStep cancel;
+  cancel.set_case_id("c1");
+  cancel.set_step_index(0);
+  cancel.set_attempt(1);
+  cancel.set_reason("operator asked");
+  jobs.cancel_step(cancel);
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::CANCELLED);
+  EXPECT_NE(finished.message().find("cancelled: operator asked"), std::string::npos) << finished.message();
+  EXPECT_TRUE(wait_until([&] { return process_gone(grandchild); }, 5s)) << "grandchild " << grandchild << " survived";
+  EXPECT_TRUE(jobs.wait_idle(5s));
+}
+
+TEST_F(JobControllerTest, JobSeesGpusAndBatonEnvironmentButNoWorkerFds) {
+  // A descriptor the worker holds without close-on-exec, like a socket a library opened.
+  const int leaked = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(leaked, 0);
+  auto& jobs = make();
+  auto with_gpus = step("c1", "env", {{"fd", std::to_string(leaked)}});
+  with_gpus.set_step_index(4);
+  with_gpus.set_attempt(2);
+  with_gpus.add_gpus(0);
+  with_gpus.add_gpus(2);
+  jobs.run_step(with_gpus);
+  jobs.run_step(step("c2", "env", {{"fd", std::to_string(leaked)}}));
+  auto first = events_.finished("c1");
+  auto second = events_.finished("c2");
+  ::close(leaked);
+  EXPECT_NE(first.output_tail().find("CUDA_VISIBLE_DEVICES=[0,2]"), std::string::npos) << first.output_tail();
+  EXPECT_NE(first.output_tail().find("BATON_CASE_ID=c1 BATON_STEP=4 BATON_ATTEMPT=2"), std::string::npos);
+  EXPECT_NE(first.output_tail().find("ACTION_ENV=step 4"), std::string::npos);
+  EXPECT_NE(first.output_tail().find("fd " + std::to_string(leaked) + " closed"), std::string::npos);
+  EXPECT_NE(first.output_tail().find("cwd=/tmp"), std::string::npos);
+  // No GPUs assigned: set, and empty, so the job cannot take them all.
+  EXPECT_NE(second.output_tail().find("CUDA_VISIBLE_DEVICES=[]"), std::string::npos) << second.output_tail();
+}
+
+TEST_F(JobControllerTest, RepeatedRunStepStartsOnce) {
+  const std::string marker = path("marker");
+  const std::string release = path("release");
+  auto& jobs = make();
+  auto command = step("c1", "marker", {{"file", marker}, {"release", release}});
+  jobs.run_step(command);
+  events_.started("c1");
+  jobs.run_step(command);
+  EXPECT_EQ(jobs.running_count(), 1u);
+  std::ofstream(release) << "go";
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::SUCCEEDED);
+  jobs.run_step(command);
+  // The repeats only repeat the reports, with the same ids.
+  int started = 0, finished_count = 0;
+  ASSERT_TRUE(wait_until([&] {
+    finished_count = 0;
+    for (const auto& e : events_.all()) finished_count += e.has_step_finished();
+    return finished_count == 2;
+  }, 5s));
+  for (const auto& e : events_.all()) {
+    if (e.has_step_started()) {
+      ++started;
+      EXPECT_EQ(e.message_id(), "c1/0/1/started");
+    }
+    if (e.has_step_finished()) {
+      EXPECT_EQ(e.message_id(), "c1/0/1/finished");
+    }
+  }
+  EXPECT_EQ(started, 2);
+  // Also across a restart of the worker: jobs.db remembers.
+  make().run_step(command);
+  ASSERT_TRUE(wait_until([&] {
+    int n = 0;
+    for (const auto& e : events_.all()) n += e.has_step_finished();
+    return n == 3;
+  }, 5s));
+  EXPECT_EQ(read_file(marker).size(), read_file(marker).find('\n') + 1) << read_file(marker);
+}
+
+TEST_F(JobControllerTest, RejectsWhatItCannotRun) {
+  auto& jobs = make(2);
+  jobs.run_step(step("c1", "rm", {}));
+  EXPECT_EQ(events_.rejected("c1"), "unknown action 'rm'");
+  jobs.run_step(step("c2", "output", {{"lines", "1"}, {"x", "1"}}));
+  EXPECT_EQ(events_.rejected("c2"), "unknown parameter 'x' for action 'output'");
+  jobs.run_step(step("../etc", "output", {{"lines", "1"}}));
+  EXPECT_NE(events_.rejected("../etc").find("invalid case id"), std::string::npos);
+  jobs.run_step(step("c3", "missing", {}));
+  EXPECT_NE(events_.rejected("c3").find("cannot execute /nonexistent/program"), std::string::npos);
+
+  const std::string pid_file = path("g.pid");
+  jobs.run_step(step("c4", "grandchild", {{"pid_file", pid_file}}));
+  cleanup_groups_.push_back(static_cast<pid_t>(events_.started("c4").pid()));
+  EXPECT_EQ(jobs.free_slots(), 1u);
+  jobs.run_step(step("c5", "output", {{"lines", "1"}}, 2));
+  EXPECT_EQ(events_.rejected("c5"), "no free slot (1 of 2 in use, 2 needed)");
+  // A rejected step was never recorded, so it may be sent again later.
+  jobs.run_step(step("c3", "output", {{"lines", "1"}}));
+  EXPECT_EQ(events_.finished("c3").outcome(), v1::StepFinished::SUCCEEDED);
+}
+
+TEST_F(JobControllerTest, AdoptsJobsAfterAWorkerRestart) {
+  const std::string go = path("go");
+  make().run_step(step("c1", "wait_for", {{"file", go}, {"code", "7"}}));
+  auto started = events_.started("c1");
+  cleanup_groups_.push_back(static_cast<pid_t>(started.pid()));
+  // The worker dies; its job runs on.
+  controller_.reset();
+  ASSERT_FALSE(process_gone(static_cast<pid_t>(started.pid())));
+
+  auto& jobs = make();
+  EXPECT_EQ(jobs.running_count(), 1u);
+  EXPECT_EQ(jobs.free_slots(), 3u);
+  ASSERT_EQ(jobs.running().steps_size(), 1);
+  EXPECT_EQ(jobs.running().steps(0).case_id(), "c1");
+  // A redelivered RunStep for the adopted job does not start it again.
+  jobs.run_step(step("c1", "wait_for", {{"file", go}, {"code", "7"}}));
+  std::ofstream(go) << "go";
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::FAILED);
+  EXPECT_EQ(finished.exit_code(), 7);
+  EXPECT_EQ(finished.message(), "exit 7");
+  EXPECT_NE(finished.output_tail().find("found it"), std::string::npos) << finished.output_tail();
+  EXPECT_EQ(read_file(started.log_path()).find("waiting for"), 0u);
+  EXPECT_TRUE(jobs.wait_idle(5s));
+}
+
+TEST_F(JobControllerTest, JobThatEndedWhileNoWorkerRanIsReported) {
+  const std::string go = path("go");
+  make().run_step(step("c1", "wait_for", {{"file", go}, {"code", "0"}}));
+  auto started = events_.started("c1");
+  controller_.reset();
+  std::ofstream(go) << "go";
+  ASSERT_TRUE(wait_until([&] { return process_gone(static_cast<pid_t>(started.pid())); }));
+  make();
+  EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED);
+}
+
+TEST_F(JobControllerTest, SupervisorKilledMeansJobLost) {
+  auto& jobs = make();
+  jobs.run_step(step("c1", "wait_for", {{"file", path("never")}, {"code", "0"}}));
+  const pid_t job = static_cast<pid_t>(events_.started("c1").pid());
+  cleanup_groups_.push_back(job);
+  const pid_t supervisor = parent_of(job);
+  ASSERT_GT(supervisor, 1);
+  ASSERT_NE(supervisor, ::getpid());
+  ::kill(supervisor, SIGKILL);
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::FAILED);
+  EXPECT_EQ(finished.message(), "job lost: its supervisor died without recording an exit status");
+  // Nobody would ever report the orphan, so it is stopped.
+  EXPECT_TRUE(wait_until([&] { return process_gone(job); }, 5s));
+}
+
+}  // namespace
+}  // namespace baton::worker

@@ -1,0 +1,374 @@
+#include "worker/jobs/job_controller.hpp"
+
+#include <string.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "common/config/yaml_reader.hpp"
+#include "common/log/logging.hpp"
+
+extern char** environ;
+
+namespace baton::worker {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kWatchInterval = 100ms;
+constexpr auto kProgressInterval = 200ms;  // at most ~5 StepProgress per second per job
+constexpr auto kFinishedRetention = std::chrono::hours(24 * 7);
+constexpr const char* kLostMessage = "job lost: its supervisor died without recording an exit status";
+
+// case_id becomes a directory name under logs/, so it must not reach outside it.
+bool safe_path_part(const std::string& text) {
+  if (text.empty() || text.size() > 128 || text == "." || text == "..") return false;
+  for (char c : text) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+          c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+std::string describe_exit(const ExitRecord& exit) {
+  if (exit.signal != 0) return "killed by " + signal_name(exit.signal);
+  return "exit " + std::to_string(exit.exit_code);
+}
+
+std::map<std::string, std::string> worker_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view kv(*entry);
+    auto eq = kv.find('=');
+    if (eq != std::string_view::npos) env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+JobKey key_of(const std::string& case_id, uint32_t step, uint32_t attempt) { return JobKey{case_id, step, attempt}; }
+
+}  // namespace
+
+JobController::JobController(JobControllerOptions options, ActionRegistry actions, const Clock& clock, EmitEvent emit)
+    : options_(std::move(options)), actions_(std::move(actions)), clock_(clock), emit_(std::move(emit)) {}
+
+JobController::~JobController() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+Status JobController::start() {
+  const fs::path dir(options_.state_dir);
+  std::error_code ec;
+  for (const fs::path& sub : {dir / "logs", dir / "jobs"}) {
+    fs::create_directories(sub, ec);
+    if (ec) return make_error(Errc::io_error, "cannot create " + sub.string() + ": " + ec.message());
+  }
+  auto store = JobStore::open((dir / "jobs.db").string());
+  if (!store) return store.error();
+  if (auto st = store->prune_finished_before(to_unix_ms(clock_.now() - kFinishedRetention)); !st) return st;
+  auto left = store->unfinished();
+  if (!left) return left.error();
+
+  auto log = log::logger("jobs");
+  std::lock_guard lock(mu_);
+  store_.emplace(std::move(store).value());
+  for (auto& record : *left) {
+    log->info("adopting step {} (supervisor pid {}, job pid {})", record.key.text(), record.supervisor_pid,
+              record.job_pid);
+    // Lines written while no worker watched are history; the output tail still has them.
+    running_.emplace(record.key, Job(record, LogFollower::at_end(record.log_path)));
+  }
+  watcher_ = std::thread([this] { watch_loop(); });
+  return {};
+}
+
+v1::StepRef JobController::step_ref(const JobKey& key) const {
+  v1::StepRef ref;
+  ref.set_case_id(key.case_id);
+  ref.set_step_index(key.step_index);
+  ref.set_attempt(key.attempt);
+  ref.set_worker_id(options_.worker_id);
+  return ref;
+}
+
+unsigned JobController::used_slots_locked() const {
+  unsigned used = 0;
+  for (const auto& [key, job] : running_) used += job.record.slots;
+  return used;
+}
+
+void JobController::reject(const v1::RunStep& command, const std::string& reason) {
+  log::logger("jobs")->warn("refusing step {}/{}/{} ({}): {}", command.case_id(), command.step_index(),
+                            command.attempt(), command.action(), reason);
+  v1::Envelope envelope;
+  auto* rejected = envelope.mutable_step_rejected();
+  *rejected->mutable_step() = step_ref(key_of(command.case_id(), command.step_index(), command.attempt()));
+  rejected->set_reason(reason);
+  emit_(std::move(envelope));
+}
+
+void JobController::emit_started(const JobRecord& record) {
+  v1::Envelope envelope;
+  envelope.set_message_id(record.key.text() + "/started");
+  auto* started = envelope.mutable_step_started();
+  *started->mutable_step() = step_ref(record.key);
+  started->set_pid(static_cast<uint32_t>(record.job_pid));
+  started->set_log_path(record.log_path);
+  emit_(std::move(envelope));
+}
+
+void JobController::emit_finished(const JobRecord& record) {
+  v1::Envelope envelope;
+  envelope.set_message_id(record.key.text() + "/finished");
+  auto* finished = envelope.mutable_step_finished();
+  *finished->mutable_step() = step_ref(record.key);
+  finished->set_outcome(static_cast<v1::StepFinished::Outcome>(record.outcome));
+  finished->set_exit_code(record.exit_code);
+  finished->set_signal(record.signal);
+  finished->set_output_tail(record.output_tail);
+  finished->set_message(record.message);
+  finished->set_duration_ms(static_cast<uint64_t>(record.duration_ms));
+  emit_(std::move(envelope));
+}
+
+void JobController::run_step(const v1::RunStep& command) {
+  std::lock_guard lock(mu_);
+  const JobKey key = key_of(command.case_id(), command.step_index(), command.attempt());
+  if (!store_) return reject(command, "the worker's job store is not open");
+  if (!safe_path_part(command.case_id())) {
+    return reject(command, "invalid case id \"" + command.case_id() + "\": expected 1 to 128 of A-Z a-z 0-9 _ - .");
+  }
+
+  auto existing = store_->find(key);
+  if (!existing) return reject(command, "job store: " + existing.error().message);
+  if (*existing) {
+    // A redelivery: say again what happened, never start it twice.
+    log::logger("jobs")->info("step {} was already {}; repeating its report", key.text(),
+                              (*existing)->state == JobRecord::State::finished ? "finished" : "started");
+    if ((*existing)->state == JobRecord::State::finished) emit_finished(**existing);
+    else emit_started(**existing);
+    return;
+  }
+
+  auto prepared = actions_.prepare(command);
+  if (!prepared) return reject(command, prepared.error().message);
+
+  const unsigned needed = std::max(1u, command.slots());
+  const unsigned used = used_slots_locked();
+  if (used + needed > options_.slots) {
+    return reject(command, "no free slot (" + std::to_string(used) + " of " + std::to_string(options_.slots) +
+                               " in use" + (needed > 1 ? ", " + std::to_string(needed) + " needed" : "") + ")");
+  }
+
+  const fs::path dir(options_.state_dir);
+  const fs::path log_dir = dir / "logs" / command.case_id();
+  std::error_code ec;
+  fs::create_directories(log_dir, ec);
+  if (ec) return reject(command, "cannot create " + log_dir.string() + ": " + ec.message());
+
+  JobRecord record;
+  record.key = key;
+  record.action = command.action();
+  record.slots = needed;
+  record.log_path = (log_dir / (std::to_string(key.step_index) + "-" + std::to_string(key.attempt) + ".log")).string();
+  record.exit_path = (dir / "jobs" /
+                      (key.case_id + "-" + std::to_string(key.step_index) + "-" + std::to_string(key.attempt) + ".exit"))
+                         .string();
+  record.started_at_ms = to_unix_ms(clock_.now());
+  record.timeout_ms = prepared->timeout.count();
+  // A leftover from a database that was lost must not pass for this run's end.
+  fs::remove(record.exit_path, ec);
+
+  auto inserted = store_->insert(record);
+  if (!inserted) return reject(command, "job store: " + inserted.error().message);
+
+  SupervisorRequest request;
+  request.argv = prepared->argv;
+  request.env = worker_environment();
+  for (const auto& [var, value] : prepared->env) request.env[var] = value;
+  // Empty when none were assigned, so a job never sees every GPU by default.
+  request.env["CUDA_VISIBLE_DEVICES"] = gpu_list(command);
+  request.env["BATON_CASE_ID"] = key.case_id;
+  request.env["BATON_STEP"] = std::to_string(key.step_index);
+  request.env["BATON_ATTEMPT"] = std::to_string(key.attempt);
+  request.cwd = prepared->cwd;
+  request.log_path = record.log_path;
+  request.exit_path = record.exit_path;
+  request.timeout = prepared->timeout;
+  request.kill_grace = options_.kill_grace;
+
+  auto spawned = spawn_supervised(request);
+  if (!spawned) {
+    // Nothing ran, so a later delivery may try again.
+    if (auto st = store_->remove(key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
+    return reject(command, spawned.error().message);
+  }
+  record.state = JobRecord::State::running;
+  record.supervisor_pid = spawned->supervisor_pid;
+  record.supervisor_start = spawned->supervisor_start;
+  record.job_pid = spawned->job_pid;
+  if (auto st = store_->mark_running(key, record.supervisor_pid, record.supervisor_start, record.job_pid); !st) {
+    log::logger("jobs")->error("job store: {}", st.error().message);
+  }
+  log::logger("jobs")->info("step {} started: {} (pid {}, log {})", key.text(), command.action(), record.job_pid,
+                            record.log_path);
+  running_.emplace(key, Job(record, LogFollower(record.log_path, 0)));
+  emit_started(record);
+  wake_ = true;
+  changed_.notify_all();
+}
+
+void JobController::cancel_step(const v1::CancelStep& command) {
+  std::lock_guard lock(mu_);
+  const JobKey key = key_of(command.case_id(), command.step_index(), command.attempt());
+  auto it = running_.find(key);
+  if (it == running_.end()) {
+    log::logger("jobs")->info("cancel for step {}: not running here", key.text());
+    return;
+  }
+  Job& job = it->second;
+  job.record.cancel_reason = command.reason().empty() ? "cancelled by the conductor" : command.reason();
+  if (store_) {
+    if (auto st = store_->set_cancel_reason(key, job.record.cancel_reason); !st) {
+      log::logger("jobs")->error("job store: {}", st.error().message);
+    }
+  }
+  log::logger("jobs")->info("cancelling step {}: {}", key.text(), job.record.cancel_reason);
+  if (auto st = request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start); !st) {
+    log::logger("jobs")->warn("cancel for step {}: {}", key.text(), st.error().message);
+  }
+  wake_ = true;
+  changed_.notify_all();
+}
+
+v1::RunningSteps JobController::running() const {
+  std::lock_guard lock(mu_);
+  v1::RunningSteps steps;
+  steps.set_worker_id(options_.worker_id);
+  for (const auto& [key, job] : running_) *steps.add_steps() = step_ref(key);
+  return steps;
+}
+
+unsigned JobController::free_slots() const {
+  std::lock_guard lock(mu_);
+  const unsigned used = used_slots_locked();
+  return used >= options_.slots ? 0 : options_.slots - used;
+}
+
+size_t JobController::running_count() const {
+  std::lock_guard lock(mu_);
+  return running_.size();
+}
+
+bool JobController::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, timeout, [this] { return running_.empty(); });
+}
+
+void JobController::watch_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    bool ended = false;
+    for (auto it = running_.begin(); it != running_.end();) {
+      if (poll_job_locked(it->second)) {
+        it = running_.erase(it);
+        ended = true;
+      } else {
+        ++it;
+      }
+    }
+    if (ended) changed_.notify_all();
+    changed_.wait_for(lock, kWatchInterval, [this] { return stopping_ || wake_; });
+    wake_ = false;
+  }
+}
+
+void JobController::read_output_locked(Job& job, bool final) {
+  for (const auto& line : job.follower.poll(final)) {
+    if (auto progress = parse_progress(line)) job.pending_progress = std::move(progress);
+  }
+  if (!job.pending_progress) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!final && now - job.progress_sent_at < kProgressInterval) return;
+  v1::Envelope envelope;
+  auto* progress = envelope.mutable_step_progress();
+  *progress->mutable_step() = step_ref(job.record.key);
+  progress->set_percent(job.pending_progress->percent);
+  progress->set_message(job.pending_progress->message);
+  job.pending_progress.reset();
+  job.progress_sent_at = now;
+  emit_(std::move(envelope));
+}
+
+bool JobController::poll_job_locked(Job& job) {
+  read_output_locked(job, false);
+  auto exit = read_exit_file(job.record.exit_path);
+  if (!exit) {
+    if (supervisor_alive(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start)) return false;
+    // It may have written the file between the two looks.
+    exit = read_exit_file(job.record.exit_path);
+  }
+  finish_locked(job, exit);
+  return true;
+}
+
+void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exit) {
+  read_output_locked(job, true);
+  JobRecord& r = job.record;
+  r.state = JobRecord::State::finished;
+  if (!exit) {
+    // Nobody will ever record this job's end; don't leave it running unseen
+    // while the conductor retries the step elsewhere.
+    kill_orphaned_group(static_cast<pid_t>(r.job_pid), r.supervisor_start);
+    r.outcome = v1::StepFinished::FAILED;
+    r.exit_code = -1;
+    r.signal = 0;
+    r.message = kLostMessage;
+    r.finished_at_ms = to_unix_ms(clock_.now());
+  } else {
+    r.exit_code = exit->exit_code;
+    r.signal = exit->signal;
+    r.finished_at_ms = exit->finished_at_ms;
+    switch (exit->end) {
+      case ExitRecord::End::timed_out:
+        r.outcome = v1::StepFinished::TIMED_OUT;
+        r.message = "timed out after " + config::format_duration(std::chrono::milliseconds(r.timeout_ms)) +
+                    "; its process group was stopped (" + describe_exit(*exit) + ")";
+        break;
+      case ExitRecord::End::cancelled:
+        r.outcome = v1::StepFinished::CANCELLED;
+        r.message = "cancelled: " + (r.cancel_reason.empty() ? std::string("no reason given") : r.cancel_reason) +
+                    " (" + describe_exit(*exit) + ")";
+        break;
+      case ExitRecord::End::exited:
+        r.outcome = exit->signal == 0 && exit->exit_code == 0 ? v1::StepFinished::SUCCEEDED : v1::StepFinished::FAILED;
+        r.message = describe_exit(*exit);
+        break;
+    }
+  }
+  r.duration_ms = std::max<int64_t>(0, r.finished_at_ms - r.started_at_ms);
+  r.output_tail = read_last_lines(r.log_path, options_.output_tail_lines);
+  if (store_) {
+    if (auto st = store_->mark_finished(r); !st) log::logger("jobs")->error("job store: {}", st.error().message);
+  }
+  std::error_code ec;
+  fs::remove(r.exit_path, ec);
+  log::logger("jobs")->info("step {} finished: {}", r.key.text(), r.message);
+  emit_finished(r);
+}
+
+}  // namespace baton::worker

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "baton/envelope.pb.h"
+#include "common/core/clock.hpp"
+#include "worker/actions/action_registry.hpp"
+#include "worker/jobs/job_store.hpp"
+#include "worker/jobs/log_follower.hpp"
+#include "worker/jobs/supervisor.hpp"
+
+namespace baton::worker {
+
+// Called from the core strand and from the controller's watcher thread, so it
+// must be thread-safe. It must not call back into the JobController.
+using EmitEvent = std::function<void(v1::Envelope)>;
+
+struct JobControllerOptions {
+  std::string worker_id;
+  unsigned slots = 1;
+  std::string state_dir = "var/worker";
+  std::chrono::milliseconds kill_grace{5000};
+  unsigned output_tail_lines = 20;
+};
+
+// Runs case steps: checks a RunStep against the configured actions, starts
+// it under a supervisor (see supervisor.hpp), follows its log for progress,
+// and reports its end. Each (case_id, step_index, attempt) starts at most
+// once, across redeliveries and worker restarts: jobs.db has a row per
+// triple, and a repeated RunStep only repeats the StepStarted or
+// StepFinished already sent.
+//
+// The public calls return quickly (a fork and a local SQLite write at most);
+// one watcher thread polls the running jobs' logs and exit files.
+class JobController {
+ public:
+  JobController(JobControllerOptions options, ActionRegistry actions, const Clock& clock, EmitEvent emit);
+  // Does not stop the jobs: they outlive the worker by design, and the next
+  // start() adopts them again.
+  ~JobController();
+  JobController(const JobController&) = delete;
+  JobController& operator=(const JobController&) = delete;
+
+  // Opens (and migrates) <state_dir>/jobs.db and adopts the jobs a previous
+  // worker process left running.
+  Status start();
+
+  void run_step(const v1::RunStep& command);
+  void cancel_step(const v1::CancelStep& command);
+  v1::RunningSteps running() const;
+  unsigned free_slots() const;
+  size_t running_count() const;
+  // true once no job runs; false when the timeout passes first.
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+ private:
+  struct Job {
+    Job(JobRecord r, LogFollower f) : record(std::move(r)), follower(std::move(f)) {}
+    JobRecord record;
+    LogFollower follower;
+    std::chrono::steady_clock::time_point progress_sent_at{};
+    std::optional<ProgressLine> pending_progress;
+  };
+
+  void watch_loop();
+  // true when the job has ended and was reported.
+  bool poll_job_locked(Job& job);
+  void read_output_locked(Job& job, bool final);
+  void finish_locked(Job& job, const std::optional<ExitRecord>& exit);
+  void emit_started(const JobRecord& record);
+  void emit_finished(const JobRecord& record);
+  void reject(const v1::RunStep& command, const std::string& reason);
+  v1::StepRef step_ref(const JobKey& key) const;
+  unsigned used_slots_locked() const;
+
+  JobControllerOptions options_;
+  ActionRegistry actions_;
+  const Clock& clock_;
+  EmitEvent emit_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // job set changed, or stopping
+  std::optional<JobStore> store_;
+  std::map<JobKey, Job> running_;
+  bool stopping_ = false;
+  bool wake_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace baton::worker

@@ -1,0 +1,95 @@
+#include "worker/jobs/log_follower.hpp"
+
+#include <sys/stat.h>
+
+#include <deque>
+#include <fstream>
+
+namespace baton::worker {
+
+namespace {
+
+constexpr size_t kMaxReadPerPoll = 1 << 20;
+constexpr size_t kMaxLineBytes = 64 * 1024;
+constexpr size_t kTailWindowBytes = 64 * 1024;
+
+uint64_t file_size(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+LogFollower LogFollower::at_end(const std::string& path) { return LogFollower(path, file_size(path)); }
+
+std::vector<std::string> LogFollower::poll(bool final) {
+  std::vector<std::string> lines;
+  std::ifstream in(path_, std::ios::binary);
+  if (in) {
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string chunk(kMaxReadPerPoll, '\0');
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<size_t>(in.gcount()));
+    offset_ += chunk.size();
+    for (char c : chunk) {
+      if (c == '\n') {
+        lines.push_back(std::move(partial_));
+        partial_.clear();
+      } else if (partial_.size() < kMaxLineBytes) {
+        partial_ += c;
+      }
+    }
+  }
+  if (final && !partial_.empty()) {
+    lines.push_back(std::move(partial_));
+    partial_.clear();
+  }
+  return lines;
+}
+
+std::optional<ProgressLine> parse_progress(const std::string& line) {
+  static const std::string kPrefix = "BATON_PROGRESS ";
+  if (line.rfind(kPrefix, 0) != 0) return std::nullopt;
+  size_t i = kPrefix.size();
+  while (i < line.size() && line[i] == ' ') ++i;
+  size_t digits = i;
+  unsigned value = 0;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '9' && i - digits < 3) value = value * 10 + (line[i++] - '0');
+  if (i == digits || value > 100 || (i < line.size() && line[i] != ' ' && line[i] != '\r')) return std::nullopt;
+  std::string message = line.substr(i);
+  while (!message.empty() && (message.front() == ' ')) message.erase(0, 1);
+  while (!message.empty() && (message.back() == ' ' || message.back() == '\r')) message.pop_back();
+  return ProgressLine{value, std::move(message)};
+}
+
+std::string read_last_lines(const std::string& path, unsigned count) {
+  if (count == 0) return {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  const uint64_t size = file_size(path);
+  const uint64_t start = size > kTailWindowBytes ? size - kTailWindowBytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (start > 0) {
+    auto newline = text.find('\n');
+    text.erase(0, newline == std::string::npos ? text.size() : newline + 1);
+  }
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  std::deque<std::string> lines;
+  size_t begin = 0;
+  while (begin <= text.size() && !text.empty()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(begin, end - begin));
+    if (lines.size() > count) lines.pop_front();
+    begin = end + 1;
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) out += '\n';
+    out += lines[i];
+  }
+  return out;
+}
+
+}  // namespace baton::worker
