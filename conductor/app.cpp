@@ -36,9 +36,23 @@ Status ConductorApp::start() {
   options.broker.connection_name = "baton-conductor";
   options.topology = amqp::conductor_topology();
   options.consume_queue = amqp::kConductorQueue;
+  options.also_consume = {amqp::kIntakeQueue};
   transport_ = std::make_unique<amqp::RabbitTransport>(
       options, [this](amqp::Delivery d) { on_delivery(std::move(d)); });
   pipeline_ = std::make_unique<EventPipeline>(*store_, *transport_, *workers_);
+
+  cases_ = std::make_unique<CaseScheduler>(*store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
+                                           [this](std::function<void()> f) { asio::post(io_, std::move(f)); });
+  pipeline_->set_case_scheduler(cases_.get());
+  workers_->set_status_listener([this](const WorkerRecord& w) {
+    if (auto st = cases_->on_worker_status(w); !st)
+      log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
+  });
+  // Resends in-flight steps: published once the transport connects.
+  if (auto st = cases_->load(); !st) return st;
+  if (auto st = pipeline_->flush(); !st) return st;
+  case_service_ = std::make_unique<StrandCaseService>(io_, *cases_, *pipeline_);
+  log->info("{} workflows configured; {} unfinished cases", config_.workflows.size(), cases_->active_count());
 
   http::Router router;
   ApiDeps deps;
@@ -49,6 +63,8 @@ Status ConductorApp::start() {
   deps.started_at = clock_.now();
   deps.workers = config_.workers;
   deps.management_url = config_.management_url;
+  deps.cases = case_service_.get();
+  deps.api_token = config_.http.token;
   ConductorApi(deps).install(router);
   http_ = std::make_unique<http::Server>(config_.http.listen, static_cast<uint16_t>(config_.http.port),
                                          std::move(router));
@@ -68,7 +84,7 @@ Status ConductorApp::start() {
 void ConductorApp::on_delivery(amqp::Delivery delivery) {
   // Called on the consumer's I/O thread: hand over to the core strand.
   asio::post(io_, [this, d = std::move(delivery)]() mutable {
-    if (pipeline_->handle(std::move(d))) asio::post(io_, [this] { pipeline_->flush(); });
+    if (pipeline_->handle(std::move(d))) asio::post(io_, [this] { (void)pipeline_->flush(); });
   });
 }
 
@@ -78,7 +94,8 @@ void ConductorApp::schedule_sweep() {
     if (ec || stopping_) return;
     auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
     if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
-    pipeline_->flush();
+    if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
+    (void)pipeline_->flush();
     schedule_sweep();
   });
 }
@@ -92,10 +109,10 @@ void ConductorApp::shutdown(const char* why) {
   sweep_timer_.cancel();
   // Posted behind the deliveries already queued, so they are applied and acked.
   asio::post(io_, [this, log] {
-    pipeline_->flush();
+    (void)pipeline_->flush();
     const auto counts = workers_->counts();
-    log->info("{} events applied in {} batches; {} workers online at shutdown", pipeline_->stats().applied,
-              pipeline_->stats().batches, counts.online);
+    log->info("{} events applied in {} batches; {} workers online and {} cases unfinished at shutdown",
+              pipeline_->stats().applied, pipeline_->stats().batches, counts.online, cases_->active_count());
     transport_->stop(std::chrono::milliseconds(3000));
     http_->stop();
     signals_.cancel();

@@ -9,7 +9,9 @@
 #include "common/core/clock.hpp"
 #include "common/http/server.hpp"
 #include "conductor/config.hpp"
+#include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/event_pipeline.hpp"
+#include "conductor/core/strand_case_service.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
 
@@ -42,6 +44,8 @@ class ConductorApp {
   std::unique_ptr<WorkerRegistry> workers_;
   std::unique_ptr<amqp::RabbitTransport> transport_;
   std::unique_ptr<EventPipeline> pipeline_;
+  std::unique_ptr<CaseScheduler> cases_;
+  std::unique_ptr<StrandCaseService> case_service_;
   std::unique_ptr<http::Server> http_;
   bool stopping_ = false;
 };

@@ -37,6 +37,47 @@ void apply_env(ConductorConfig& cfg) {
   if (auto url = config::env_value("BATON_MANAGEMENT_URL")) cfg.management_url = *url;
 }
 
+void read_step(MapReader& s, StepDefinition& step) {
+  s.require("name");
+  s.require("action");
+  step.name = *s.string("name");
+  step.action = *s.string("action");
+  if (auto pool = s.string("pool")) step.pool = *pool;
+  if (auto slots = s.integer("slots", 0, 4096)) step.slots = static_cast<unsigned>(*slots);
+  if (auto gpus = s.integer("gpus", 0, 64)) step.gpus = static_cast<unsigned>(*gpus);
+  if (auto timeout = s.duration("timeout", std::chrono::seconds(1), std::chrono::hours(24 * 30))) step.timeout = *timeout;
+  if (auto params = s.string_map("params")) step.params = *params;
+  s.section("retry", [&](MapReader& r) {
+    if (auto n = r.integer("max_attempts", 1, 100)) step.retry.max_attempts = static_cast<unsigned>(*n);
+    if (auto b = r.duration("backoff", std::chrono::milliseconds(0), std::chrono::hours(24))) step.retry.backoff = *b;
+    if (auto m = r.duration("max_backoff", std::chrono::milliseconds(0), std::chrono::hours(24)))
+      step.retry.max_backoff = *m;
+  });
+}
+
+void read_workflows(MapReader& workflows, std::map<std::string, WorkflowDefinition>& out) {
+  workflows.each_section([&](const std::string& name, MapReader& w) {
+    WorkflowDefinition def;
+    def.name = name;
+    w.require("steps");
+    w.section_list("steps", [&](MapReader& s, size_t) {
+      StepDefinition step;
+      read_step(s, step);
+      for (const auto& existing : def.steps)
+        if (existing.name == step.name) s.fail("name", "another step of workflow " + name + " is called " + step.name);
+      def.steps.push_back(std::move(step));
+    });
+    if (def.steps.empty()) w.fail("steps", "a workflow needs at least one step");
+    out[name] = std::move(def);
+  });
+}
+
+void read_cases(MapReader& s, CasesConfig& cases) {
+  if (auto policy = s.one_of("on_worker_lost", {"requeue", "fail"}))
+    cases.on_worker_lost = *policy == "fail" ? CasesConfig::OnWorkerLost::fail : CasesConfig::OnWorkerLost::requeue;
+  if (auto grace = s.duration("stuck_grace", std::chrono::seconds(0), std::chrono::hours(24))) cases.stuck_grace = *grace;
+}
+
 }  // namespace
 
 ConductorConfig load_conductor_config(const std::string& path) {
@@ -53,6 +94,8 @@ ConductorConfig load_conductor_config(const std::string& path) {
   root.section("http", [&](MapReader& s) { read_http(s, cfg.http); });
   root.section("workers", [&](MapReader& s) { read_workers(s, cfg.workers); });
   root.section("log", [&](MapReader& s) { config::read_log_section(s, cfg.log); });
+  root.section("cases", [&](MapReader& s) { read_cases(s, cfg.cases); });
+  root.section("workflows", [&](MapReader& s) { read_workflows(s, cfg.workflows); });
   if (auto url = root.string("management_url")) cfg.management_url = *url;
   root.finish();
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
+#include "conductor/workflow.hpp"
 
 namespace baton::conductor {
 
@@ -22,12 +24,23 @@ struct WorkersConfig {
   std::chrono::milliseconds sweep_interval{1000};
 };
 
+struct CasesConfig {
+  enum class OnWorkerLost { requeue, fail };
+  // What happens to a step whose worker went offline.
+  OnWorkerLost on_worker_lost = OnWorkerLost::requeue;
+  // A step still running this long after its timeout is flagged as stuck
+  // (the worker should have killed it by then).
+  std::chrono::milliseconds stuck_grace{60'000};
+};
+
 struct ConductorConfig {
   std::string source_file;
   amqp::BrokerSettings broker;
   std::string database = "data/baton.db";
   HttpConfig http;
   WorkersConfig workers;
+  CasesConfig cases;
+  std::map<std::string, WorkflowDefinition> workflows;
   config::LogConfig log;
   std::string management_url;  // shown on the dashboard and by run.sh; optional
 };

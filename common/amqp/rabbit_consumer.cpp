@@ -5,17 +5,22 @@
 namespace baton::amqp {
 
 RabbitConsumer::RabbitConsumer(BrokerSettings settings, Topology topology, TransportStats& stats,
-                               std::string queue, DeliveryHandler handler)
+                               std::vector<std::string> queues, DeliveryHandler handler)
     : RabbitLoop("consume", std::move(settings), std::move(topology), stats),
-      queue_(std::move(queue)),
+      queues_(std::move(queues)),
       handler_(std::move(handler)) {}
 
 Status RabbitConsumer::on_connected() {
   amqp_basic_qos(conn_.state(), RabbitConnection::kChannel, 0, settings_.prefetch, 0);
   if (auto st = conn_.check_rpc("basic.qos"); !st) return st;
-  amqp_basic_consume(conn_.state(), RabbitConnection::kChannel, amqp_cstring_bytes(queue_.c_str()),
-                     amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
-  return conn_.check_rpc(("consume from " + queue_).c_str());
+  queue_by_tag_.clear();
+  for (const auto& queue : queues_) {
+    auto* ok = amqp_basic_consume(conn_.state(), RabbitConnection::kChannel, amqp_cstring_bytes(queue.c_str()),
+                                  amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+    if (auto st = conn_.check_rpc(("consume from " + queue).c_str()); !st) return st;
+    queue_by_tag_[std::string(static_cast<const char*>(ok->consumer_tag.bytes), ok->consumer_tag.len)] = queue;
+  }
+  return {};
 }
 
 Status RabbitConsumer::drain_requests() {
@@ -47,10 +52,11 @@ Status RabbitConsumer::handle_frame(const amqp_frame_t& frame) {
       delivery.redelivered = d->redelivered != 0;
       delivery.exchange.assign(static_cast<const char*>(d->exchange.bytes), d->exchange.len);
       delivery.routing_key.assign(static_cast<const char*>(d->routing_key.bytes), d->routing_key.len);
+      const std::string tag(static_cast<const char*>(d->consumer_tag.bytes), d->consumer_tag.len);
       auto content = conn_.read_content(settings_.max_message_bytes);
       if (!content) return content.error();
       delivery.generation = generation();
-      delivery.queue = queue_;
+      delivery.queue = queue_by_tag_[tag];
       delivery.body = std::move(content->body);
       delivery.body_size = content->body_size;
       delivery.oversized = content->oversized;
@@ -65,7 +71,7 @@ Status RabbitConsumer::handle_frame(const amqp_frame_t& frame) {
       return {};
     }
     case AMQP_BASIC_CANCEL_METHOD:
-      return make_error(Errc::broker, "broker cancelled the consumer on " + queue_ + " (queue deleted?)");
+      return make_error(Errc::broker, "broker cancelled a consumer (queue deleted?)");
     case AMQP_CHANNEL_CLOSE_METHOD:
     case AMQP_CONNECTION_CLOSE_METHOD: return conn_.handle_server_close(frame);
     default: return {};

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "common/amqp/rabbit_loop.hpp"
 #include "common/amqp/wake_queue.hpp"
@@ -20,8 +23,8 @@ struct Settlement {
 // one (the broker would close the channel over an unknown tag).
 class RabbitConsumer final : public RabbitLoop {
  public:
-  RabbitConsumer(BrokerSettings settings, Topology topology, TransportStats& stats, std::string queue,
-                 DeliveryHandler handler);
+  RabbitConsumer(BrokerSettings settings, Topology topology, TransportStats& stats,
+                 std::vector<std::string> queues, DeliveryHandler handler);
   void settle(Settlement s) { requests_.push(s); }
   // Deliveries that arrive afterwards are left unacked; the broker requeues
   // them when the connection closes.
@@ -38,7 +41,9 @@ class RabbitConsumer final : public RabbitLoop {
 
  private:
   mutable WakeQueue<Settlement> requests_;
-  const std::string queue_;
+  const std::vector<std::string> queues_;
+  // basic.deliver names the consumer tag, not the queue.
+  std::map<std::string, std::string> queue_by_tag_;
   DeliveryHandler handler_;
   std::atomic<bool> paused_{false};
 };

@@ -20,8 +20,10 @@ RabbitTransport::RabbitTransport(RabbitTransportOptions options, DeliveryHandler
   publisher_ = std::make_unique<RabbitPublisher>(options_.broker, options_.topology, *stats_,
                                                  options_.max_buffered_publishes);
   if (!options_.consume_queue.empty()) {
-    consumer_ = std::make_unique<RabbitConsumer>(options_.broker, options_.topology, *stats_,
-                                                 options_.consume_queue, std::move(on_delivery));
+    std::vector<std::string> queues{options_.consume_queue};
+    queues.insert(queues.end(), options_.also_consume.begin(), options_.also_consume.end());
+    consumer_ = std::make_unique<RabbitConsumer>(options_.broker, options_.topology, *stats_, std::move(queues),
+                                                 std::move(on_delivery));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/amqp/broker_settings.hpp"
 #include "common/amqp/transport.hpp"
@@ -18,6 +19,8 @@ struct RabbitTransportOptions {
   Topology topology;
   // Empty: publish only.
   std::string consume_queue;
+  // More queues on the same consuming channel (the conductor's intake).
+  std::vector<std::string> also_consume;
   std::string dead_letter_exchange = "baton.dlx";
   // Messages held while the broker is away; past this, publishes fail fast.
   size_t max_buffered_publishes = 100'000;

@@ -292,6 +292,46 @@ void MapReader::section(const std::string& key, const std::function<void(MapRead
   child.finish();
 }
 
+void MapReader::section_list(const std::string& key,
+                             const std::function<void(MapReader&, size_t)>& read) {
+  const YAML::Node* value = lookup(key);
+  if (!value) return;
+  if (!value->IsSequence()) fail(key, "expected a list of mappings, got " + describe(*value));
+  for (size_t i = 0; i < value->size(); ++i) {
+    const YAML::Node item = (*value)[i];
+    const std::string item_path = key_path(key) + "[" + std::to_string(i) + "]";
+    if (!item.IsMap()) fail_at(item, item_path, "expected a mapping, got " + describe(item));
+    MapReader child(item, file_, item_path);
+    read(child, i);
+    child.finish();
+  }
+}
+
+void MapReader::each_section(const std::function<void(const std::string&, MapReader&)>& read) {
+  for (const auto& entry : entries_) {
+    known_.insert(entry.key);
+    if (!entry.value.IsNull() && !entry.value.IsMap())
+      fail_at(entry.value, key_path(entry.key), "expected a mapping, got " + describe(entry.value));
+    MapReader child(entry.value, file_, key_path(entry.key));
+    read(entry.key, child);
+    child.finish();
+  }
+}
+
+std::optional<std::map<std::string, std::string>> MapReader::string_map(const std::string& key) {
+  const YAML::Node* value = lookup(key);
+  if (!value) return std::nullopt;
+  if (!value->IsMap()) fail(key, "expected a mapping of names to values, got " + describe(*value));
+  std::map<std::string, std::string> out;
+  for (const auto& kv : *value) {
+    const std::string name = kv.first.as<std::string>();
+    if (!kv.second.IsScalar())
+      fail_at(kv.second, key_path(key) + "." + name, "expected a single value, got " + describe(kv.second));
+    out[name] = kv.second.Scalar();
+  }
+  return out;
+}
+
 void MapReader::require(const std::string& key) {
   known_.insert(key);
   const Entry* entry = find(key);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -67,6 +68,15 @@ class MapReader {
   // Reads a nested mapping with `read`, then checks it for unknown keys.
   // Does nothing when the key is absent or empty.
   void section(const std::string& key, const std::function<void(MapReader&)>& read);
+
+  // A list of mappings (`steps: [- name: a, ...]`), each read with `read`
+  // and checked for unknown keys; paths read `steps[0].name`.
+  void section_list(const std::string& key, const std::function<void(MapReader&, size_t index)>& read);
+  // For mappings whose keys are names chosen by the operator (workflows,
+  // actions): reads every entry's value as a mapping, in file order.
+  void each_section(const std::function<void(const std::string& name, MapReader&)>& read);
+  // A mapping of scalars, e.g. `params: {plan: "{plan}"}`.
+  std::optional<std::map<std::string, std::string>> string_map(const std::string& key);
 
   // Throws unless the key is present with a value.
   void require(const std::string& key);

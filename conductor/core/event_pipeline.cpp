@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/amqp/topology_names.hpp"
 #include "common/codec/envelope_codec.hpp"
 #include "common/log/logging.hpp"
 
@@ -15,14 +16,74 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
     return make_error(Errc::refused, "message of " + std::to_string(delivery.body_size) +
                                          " bytes is over the configured maximum");
   auto envelope = codec::decode(delivery.body, delivery.content_type);
-  if (!envelope) return envelope.error();
+  if (!envelope) {
+    if (delivery.queue == amqp::kIntakeQueue) reply(delivery, "", false, envelope.error().message);
+    return envelope.error();
+  }
+  if (delivery.queue == amqp::kIntakeQueue) return apply_intake(delivery, *envelope);
+  const bool cases = cases_ != nullptr;
   switch (envelope->body_case()) {
+    case v1::Envelope::kStepStarted:
+      if (cases) return cases_->on_step_started(envelope->step_started());
+      break;
+    case v1::Envelope::kStepProgress:
+      if (cases) return cases_->on_step_progress(envelope->step_progress());
+      break;
+    case v1::Envelope::kStepFinished:
+      if (cases) return cases_->on_step_finished(envelope->step_finished());
+      break;
+    case v1::Envelope::kStepRejected:
+      if (cases) return cases_->on_step_rejected(envelope->step_rejected());
+      break;
+    case v1::Envelope::kRunningSteps:
+      if (cases) return cases_->on_running_steps(envelope->running_steps());
+      break;
     case v1::Envelope::kWorkerRegister: return workers_.on_register(envelope->worker_register());
     case v1::Envelope::kWorkerHeartbeat: return workers_.on_heartbeat(envelope->worker_heartbeat());
     case v1::Envelope::kWorkerStopping: return workers_.on_stopping(envelope->worker_stopping());
-    default:
-      return make_error(Errc::refused, "the conductor's inbox does not take " + codec::body_name(*envelope));
+    default: break;
   }
+  return make_error(Errc::refused, "the conductor's inbox does not take " + codec::body_name(*envelope));
+}
+
+Status EventPipeline::apply_intake(const amqp::Delivery& delivery, const v1::Envelope& envelope) {
+  if (!cases_) return make_error(Errc::unavailable, "cases are not enabled");
+  Status outcome;
+  std::string case_id;
+  if (envelope.has_submit_case()) {
+    auto submitted = cases_->submit(envelope.submit_case());
+    if (submitted) case_id = submitted->record.id;
+    else outcome = submitted.error();
+    if (!submitted && case_id.empty()) case_id = envelope.submit_case().case_id();
+  } else if (envelope.has_cancel_case()) {
+    case_id = envelope.cancel_case().case_id();
+    outcome = cases_->cancel(case_id, envelope.cancel_case().reason());
+  } else {
+    outcome = make_error(Errc::refused, "baton.intake takes submit_case or cancel_case, not " + codec::body_name(envelope));
+  }
+  // A database error is ours, not the request's: no answer yet, it comes back.
+  if (!outcome && outcome.error().code == Errc::database) return outcome;
+  reply(delivery, case_id, outcome.ok(), outcome.ok() ? "" : outcome.error().message);
+  return outcome;
+}
+
+void EventPipeline::reply(const amqp::Delivery& request, const std::string& case_id, bool accepted,
+                          const std::string& reason) {
+  if (request.reply_to.empty()) return;
+  v1::Envelope e;
+  auto* r = e.mutable_intake_reply();
+  r->set_case_id(case_id);
+  r->set_accepted(accepted);
+  r->set_reason(reason);
+  e.set_correlation_id(request.correlation_id.empty() ? request.message_id : request.correlation_id);
+  codec::stamp(e, "conductor", std::chrono::system_clock::now());
+  auto message = codec::to_message(e, "", request.reply_to);
+  // Answer in the language the request spoke.
+  if (request.content_type.rfind(codec::kJson, 0) == 0) {
+    message.body = codec::to_json(e);
+    message.content_type = std::string(codec::kJson);
+  }
+  transport_.publish(std::move(message), {});
 }
 
 bool EventPipeline::handle(amqp::Delivery delivery) {
@@ -58,17 +119,19 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
   return first;
 }
 
-void EventPipeline::flush() {
-  if (!store_.in_batch()) return;
-  if (auto st = store_.commit_batch(); !st) {
+Status EventPipeline::flush() {
+  if (!store_.in_batch()) return {};
+  Status committed = store_.commit_batch();
+  if (!committed) {
     stats_.commit_failures++;
-    log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), st.error().message);
+    log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);
     for (const auto& r : batch_) transport_.reject(r, true);
   } else {
     stats_.batches++;
     for (const auto& r : batch_) transport_.ack(r);
   }
   batch_.clear();
+  return committed;
 }
 
 }  // namespace baton::conductor

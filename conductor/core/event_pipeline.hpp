@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/amqp/transport.hpp"
+#include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
 
@@ -30,13 +31,15 @@ class EventPipeline {
   static constexpr size_t kMaxBatch = 1000;
 
   EventPipeline(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers);
+  // Step events and the intake queue go to the scheduler once it is set.
+  void set_case_scheduler(CaseScheduler* cases) { cases_ = cases; }
 
   // Returns true when the caller should schedule flush() (first event of a
   // new batch); flushes by itself when the batch is full.
   bool handle(amqp::Delivery delivery);
   // Commits and acks. On a failed commit the deliveries are requeued, to be
   // applied again once the database recovers.
-  void flush();
+  Status flush();
   // Runs a store change (e.g. the offline sweep) inside the current batch.
   template <class F>
   auto within_batch(F&& change) {
@@ -49,10 +52,13 @@ class EventPipeline {
 
  private:
   Status apply(const amqp::Delivery& delivery);
+  Status apply_intake(const amqp::Delivery& delivery, const v1::Envelope& envelope);
+  void reply(const amqp::Delivery& request, const std::string& case_id, bool accepted, const std::string& reason);
 
   ConductorStore& store_;
   amqp::Transport& transport_;
   WorkerRegistry& workers_;
+  CaseScheduler* cases_ = nullptr;
   std::vector<amqp::DeliveryRef> batch_;
   PipelineStats stats_;
   std::shared_ptr<spdlog::logger> log_;

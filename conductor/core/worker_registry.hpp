@@ -32,6 +32,7 @@ class WorkerRegistry {
   Result<std::vector<std::string>> sweep();
 
   const WorkerRecord* find(const std::string& id) const;
+  const std::map<std::string, WorkerRecord>& all() const { return workers_; }
   WorkerCounts counts() const;
   void set_status_listener(StatusListener listener) { listener_ = std::move(listener); }
 

@@ -7,6 +7,7 @@
 
 #include "common/core/result.hpp"
 #include "common/sqlite/database.hpp"
+#include "conductor/store/case_records.hpp"
 #include "conductor/store/worker_record.hpp"
 
 namespace baton::conductor {
@@ -30,6 +31,19 @@ class ConductorStore {
   Result<WorkerCounts> count_workers();
   // One row per online/offline transition, for the audit trail.
   Status append_worker_history(const std::string& id, TimePoint at, bool online, const std::string& reason);
+
+  // Cases. The scheduler writes inside its batch; the API only reads.
+  Status insert_case(CaseRecord& record);  // assigns record.seq
+  Status update_case(const CaseRecord& record);
+  Status append_case_history(const std::string& case_id, const CaseHistoryRow& row);
+  Status upsert_attempt(const StepAttemptRecord& attempt);
+  Result<std::optional<CaseRecord>> find_case(const std::string& id);
+  Result<std::vector<CaseRecord>> list_cases(const CaseFilter& filter);
+  // Every case not yet COMPLETED, FAILED or CANCELLED (the scheduler's working set).
+  Result<std::vector<CaseRecord>> active_cases();
+  Result<std::vector<CaseHistoryRow>> case_history(const std::string& case_id);
+  Result<std::vector<StepAttemptRecord>> step_attempts(const std::string& case_id);
+  Result<std::map<std::string, unsigned>> count_cases_by_status();
 
   // A cheap query that proves the database answers.
   Status ping();

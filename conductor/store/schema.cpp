@@ -33,6 +33,58 @@ CREATE TABLE worker_history (
 );
 CREATE INDEX worker_history_by_worker ON worker_history (worker_id, at_ms);
 )sql",
+      R"sql(
+CREATE TABLE cases (
+  id                TEXT PRIMARY KEY,
+  seq               INTEGER NOT NULL UNIQUE,
+  workflow          TEXT NOT NULL,
+  params            TEXT NOT NULL DEFAULT '{}',
+  priority          INTEGER NOT NULL DEFAULT 0,
+  status            TEXT NOT NULL CHECK (status IN
+                      ('QUEUED', 'PROCESSING', 'EXECUTING', 'COMPLETED', 'FAILED', 'CANCELLED')),
+  current_step      INTEGER NOT NULL DEFAULT 0,
+  attempt           INTEGER NOT NULL DEFAULT 0,
+  retry_base        INTEGER NOT NULL DEFAULT 0,
+  worker_id         TEXT NOT NULL DEFAULT '',
+  progress          INTEGER NOT NULL DEFAULT -1,
+  progress_message  TEXT NOT NULL DEFAULT '',
+  message           TEXT NOT NULL DEFAULT '',
+  cancel_requested  INTEGER NOT NULL DEFAULT 0,
+  created_ms        INTEGER NOT NULL,
+  updated_ms        INTEGER NOT NULL,
+  not_before_ms     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX cases_by_status ON cases (status, priority DESC, seq);
+CREATE TABLE case_history (
+  id        INTEGER PRIMARY KEY,
+  case_id   TEXT NOT NULL REFERENCES cases (id),
+  at_ms     INTEGER NOT NULL,
+  status    TEXT NOT NULL,
+  step      INTEGER NOT NULL,
+  attempt   INTEGER NOT NULL,
+  worker_id TEXT NOT NULL DEFAULT '',
+  message   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX case_history_by_case ON case_history (case_id, id);
+CREATE TABLE step_attempts (
+  case_id        TEXT NOT NULL REFERENCES cases (id),
+  step           INTEGER NOT NULL,
+  attempt        INTEGER NOT NULL,
+  step_name      TEXT NOT NULL DEFAULT '',
+  worker_id      TEXT NOT NULL DEFAULT '',
+  status         TEXT NOT NULL,
+  slots          INTEGER NOT NULL DEFAULT 0,
+  gpus           TEXT NOT NULL DEFAULT '[]',
+  pid            INTEGER NOT NULL DEFAULT 0,
+  exit_code      INTEGER NOT NULL DEFAULT 0,
+  message        TEXT NOT NULL DEFAULT '',
+  output_tail    TEXT NOT NULL DEFAULT '',
+  dispatched_ms  INTEGER NOT NULL,
+  started_ms     INTEGER,
+  finished_ms    INTEGER,
+  PRIMARY KEY (case_id, step, attempt)
+);
+)sql",
   };
   return migrations;
 }

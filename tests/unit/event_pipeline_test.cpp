@@ -46,7 +46,7 @@ TEST_F(EventPipelineTest, AcksOnlyAfterTheBatchIsCommitted) {
   EXPECT_FALSE(pipeline_->handle(heartbeat("w2", 1)));
   EXPECT_TRUE(transport_.acks().empty());
   EXPECT_TRUE(store_->in_batch());
-  pipeline_->flush();
+  ASSERT_TRUE(pipeline_->flush().ok());
   EXPECT_FALSE(store_->in_batch());
   ASSERT_EQ(transport_.acks().size(), 2u);
   EXPECT_EQ(transport_.acks()[0].first.delivery_tag, 1u);
@@ -69,7 +69,7 @@ TEST_F(EventPipelineTest, GarbageIsDeadLetteredWithTheReasonAndTheRestGoesOn) {
   junk.content_type = "application/x-protobuf";
   pipeline_->handle(std::move(junk));
   pipeline_->handle(heartbeat("w1", 1));
-  pipeline_->flush();
+  ASSERT_TRUE(pipeline_->flush().ok());
   ASSERT_EQ(transport_.dead_letters().size(), 1u);
   EXPECT_EQ(transport_.dead_letters()[0].first.delivery_tag, 1u);
   EXPECT_NE(transport_.dead_letters()[0].second.find("not a protobuf Envelope"), std::string::npos);
@@ -84,7 +84,7 @@ TEST_F(EventPipelineTest, AnOversizedMessageIsRejectedToTheQueuesDeadLetterExcha
   big.oversized = true;
   big.body_size = 5'000'000;
   pipeline_->handle(std::move(big));
-  pipeline_->flush();
+  ASSERT_TRUE(pipeline_->flush().ok());
   ASSERT_EQ(transport_.rejects().size(), 1u);
   EXPECT_FALSE(transport_.rejects()[0].second) << "not requeued";
   EXPECT_TRUE(transport_.dead_letters().empty());
@@ -96,7 +96,7 @@ TEST_F(EventPipelineTest, JsonEnvelopesAreApplied) {
   d.content_type = "application/json";
   d.body = R"({"worker_register":{"worker_id":"scripted","slots":3}})";
   pipeline_->handle(std::move(d));
-  pipeline_->flush();
+  ASSERT_TRUE(pipeline_->flush().ok());
   ASSERT_NE(registry_->find("scripted"), nullptr);
   EXPECT_EQ(registry_->find("scripted")->slots, 3u);
   EXPECT_EQ(transport_.acks().size(), 1u);

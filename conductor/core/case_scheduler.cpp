@@ -1,0 +1,556 @@
+#include "conductor/core/case_scheduler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "common/amqp/topology_names.hpp"
+#include "common/codec/envelope_codec.hpp"
+#include "common/log/logging.hpp"
+
+namespace baton::conductor {
+
+namespace {
+
+std::vector<unsigned> gpu_indices(const WorkerRecord& w) {
+  std::vector<unsigned> out;
+  const auto gpus = nlohmann::json::parse(w.gpus_json, nullptr, false);
+  if (!gpus.is_array()) return out;
+  for (const auto& g : gpus) out.push_back(g.value("index", 0u));
+  return out;
+}
+
+bool has_label(const WorkerRecord& w, const std::string& label) {
+  return std::find(w.labels.begin(), w.labels.end(), label) != w.labels.end();
+}
+
+v1::StepRef make_ref(const CaseRecord& c, const std::string& worker_id) {
+  v1::StepRef ref;
+  ref.set_case_id(c.id);
+  ref.set_step_index(c.current_step);
+  ref.set_attempt(c.attempt);
+  ref.set_worker_id(worker_id);
+  return ref;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+CaseScheduler::CaseScheduler(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers,
+                             const Clock& clock, const std::map<std::string, WorkflowDefinition>& workflows,
+                             CasesConfig config, Post post)
+    : store_(store),
+      transport_(transport),
+      workers_(workers),
+      clock_(clock),
+      workflows_(workflows),
+      config_(config),
+      post_(std::move(post)),
+      log_(log::logger("cases")) {}
+
+CaseScheduler::~CaseScheduler() { *alive_ = false; }
+
+const CaseRecord* CaseScheduler::find_active(const std::string& id) const {
+  auto it = active_.find(id);
+  return it == active_.end() ? nullptr : &it->second.record;
+}
+
+const WorkflowDefinition* CaseScheduler::workflow(const CaseRecord& record) const {
+  auto it = workflows_.find(record.workflow);
+  return it == workflows_.end() ? nullptr : &it->second;
+}
+
+std::string CaseScheduler::describe_step(const Active& a) const {
+  const auto* wf = workflow(a.record);
+  const std::string name = wf && a.record.current_step < wf->steps.size() ? wf->steps[a.record.current_step].name : "?";
+  return "step " + std::to_string(a.record.current_step + 1) + "/" + std::to_string(wf ? wf->steps.size() : 0) +
+         " (" + name + ")";
+}
+
+Status CaseScheduler::save(Active& a) {
+  a.record.updated_at = clock_.now();
+  if (auto st = store_.begin_batch(); !st) return st;
+  return store_.update_case(a.record);
+}
+
+Status CaseScheduler::transition(Active& a, CaseStatus status, std::string message) {
+  a.record.status = status;
+  a.record.message = std::move(message);
+  if (auto st = save(a); !st) return st;
+  CaseHistoryRow row;
+  row.at = clock_.now();
+  row.status = status;
+  row.step = a.record.current_step;
+  row.attempt = a.record.attempt;
+  row.worker_id = a.attempt ? a.attempt->worker_id : a.record.worker_id;
+  row.message = a.record.message;
+  log_->info("case {} {}: {}", a.record.id, to_string(status), a.record.message);
+  return store_.append_case_history(a.record.id, row);
+}
+
+Status CaseScheduler::load() {
+  auto cases = store_.active_cases();
+  if (!cases) return cases.error();
+  for (auto& record : *cases) {
+    Active a{std::move(record), std::nullopt};
+    auto attempts = store_.step_attempts(a.record.id);
+    if (!attempts) return attempts.error();
+    for (auto& at : *attempts)
+      if (at.step == a.record.current_step && at.attempt == a.record.attempt && !is_finished(at.status))
+        a.attempt = at;
+    if (a.attempt) {
+      auto& use = usage_[a.attempt->worker_id];
+      use.slots += a.attempt->slots;
+      use.gpus.insert(a.attempt->gpus.begin(), a.attempt->gpus.end());
+    }
+    const std::string id = a.record.id;
+    active_.emplace(id, std::move(a));
+  }
+  size_t resent = 0;
+  for (auto& [id, a] : active_)
+    if (a.attempt) {
+      send_run_step(a);
+      ++resent;
+    }
+  if (!active_.empty())
+    log_->info("{} unfinished cases loaded; {} in-flight steps sent again to their workers", active_.size(), resent);
+  return {};
+}
+
+Result<SubmitOutcome> CaseScheduler::submit(const v1::SubmitCase& request) {
+  auto wf_it = workflows_.find(request.workflow());
+  if (wf_it == workflows_.end()) {
+    std::string known;
+    for (const auto& [name, _] : workflows_) known += (known.empty() ? "" : ", ") + name;
+    return make_error(Errc::invalid_argument, "unknown workflow '" + request.workflow() + "'" +
+                                                  (known.empty() ? " (none configured)" : " (known: " + known + ")"));
+  }
+  const WorkflowDefinition& wf = wf_it->second;
+  std::map<std::string, std::string> params(request.params().begin(), request.params().end());
+  const auto required = wf.required_params();
+  for (const auto& name : required)
+    if (!params.count(name))
+      return make_error(Errc::invalid_argument, "workflow " + wf.name + " needs parameter '" + name + "'");
+  for (const auto& [name, _] : params)
+    if (!required.count(name)) {
+      std::string takes;
+      for (const auto& r : required) takes += (takes.empty() ? "" : ", ") + r;
+      return make_error(Errc::invalid_argument, "unknown parameter '" + name + "' for workflow " + wf.name +
+                                                    " (it takes: " + (takes.empty() ? "none" : takes) + ")");
+    }
+
+  const std::string id = request.case_id().empty() ? "c-" + codec::new_message_id().substr(0, 12) : request.case_id();
+  auto existing = store_.find_case(id);
+  if (!existing) return existing.error();
+  if (*existing) {
+    const CaseRecord& old = **existing;
+    if (old.workflow != wf.name || old.params != params)
+      return make_error(Errc::conflict, "case " + id + " exists with another workflow or other parameters");
+    return SubmitOutcome{old, false};
+  }
+
+  Active a;
+  a.record.id = id;
+  a.record.workflow = wf.name;
+  a.record.params = std::move(params);
+  a.record.priority = request.priority();
+  a.record.created_at = a.record.updated_at = clock_.now();
+  if (auto st = store_.begin_batch(); !st) return st.error();
+  if (auto st = store_.insert_case(a.record); !st) return st.error();
+  auto [it, _] = active_.emplace(id, std::move(a));
+  if (auto st = transition(it->second, CaseStatus::queued, "submitted"); !st) return st.error();
+  if (auto st = place_waiting(); !st) return st.error();
+  const CaseRecord* now = find_active(id);
+  if (now) return SubmitOutcome{*now, true};
+  auto stored = store_.find_case(id);
+  if (!stored || !*stored) return make_error(Errc::database, "case " + id + " vanished after submission");
+  return SubmitOutcome{**stored, true};
+}
+
+Result<bool> CaseScheduler::try_place(Active& a) {
+  if (auto st = store_.begin_batch(); !st) return st.error();
+  const WorkflowDefinition* wf = workflow(a.record);
+  if (!wf) {
+    if (auto st = transition(a, CaseStatus::failed, "workflow " + a.record.workflow + " is no longer configured"); !st)
+      return st.error();
+    return false;
+  }
+  const StepDefinition& step = wf->steps[a.record.current_step];
+  auto params = wf->step_params(a.record.current_step, a.record.params);
+  if (!params) {
+    if (auto st = transition(a, CaseStatus::failed, params.error().message); !st) return st.error();
+    return false;
+  }
+
+  const WorkerRecord* best = nullptr;
+  unsigned best_free = 0;
+  for (const auto& [id, w] : workers_.all()) {
+    if (!w.online || !has_label(w, step.pool)) continue;
+    const Usage& use = usage_[id];
+    const unsigned free_slots = w.slots > use.slots ? w.slots - use.slots : 0;
+    const size_t free_gpus = gpu_indices(w).size() - std::min(use.gpus.size(), gpu_indices(w).size());
+    if (free_slots < step.slots || free_gpus < step.gpus) continue;
+    if (!best || free_slots > best_free) {
+      best = &w;
+      best_free = free_slots;
+    }
+  }
+  if (!best) {
+    const std::string waiting = "waiting for capacity in pool " + step.pool + " (" + std::to_string(step.slots) +
+                                " slots, " + std::to_string(step.gpus) + " GPUs) for " + describe_step(a);
+    if (a.record.status != CaseStatus::queued) {
+      if (auto st = transition(a, CaseStatus::queued, waiting); !st) return st.error();
+    } else if (a.record.message != waiting && a.record.not_before <= clock_.now()) {
+      a.record.message = waiting;
+      if (auto st = save(a); !st) return st.error();
+    }
+    return false;
+  }
+
+  Usage& use = usage_[best->id];
+  StepAttemptRecord at;
+  for (unsigned g : gpu_indices(*best)) {
+    if (at.gpus.size() == step.gpus) break;
+    if (!use.gpus.count(g)) at.gpus.push_back(g);
+  }
+  a.record.attempt += 1;
+  a.record.worker_id = best->id;
+  a.record.progress = -1;
+  a.record.progress_message.clear();
+  at.case_id = a.record.id;
+  at.step = a.record.current_step;
+  at.step_name = step.name;
+  at.attempt = a.record.attempt;
+  at.worker_id = best->id;
+  at.slots = step.slots;
+  at.dispatched_at = clock_.now();
+  use.slots += step.slots;
+  use.gpus.insert(at.gpus.begin(), at.gpus.end());
+  a.attempt = at;
+  if (auto st = store_.upsert_attempt(at); !st) return st.error();
+  if (auto st = transition(a, CaseStatus::processing,
+                           describe_step(a) + " attempt " + std::to_string(at.attempt) + " sent to " + best->id);
+      !st)
+    return st.error();
+  send_run_step(a);
+  return true;
+}
+
+Status CaseScheduler::place_waiting() {
+  std::vector<Active*> waiting;
+  const TimePoint now = clock_.now();
+  for (auto& [id, a] : active_) {
+    const bool between_steps = a.record.status == CaseStatus::processing && !a.attempt;
+    if ((a.record.status == CaseStatus::queued || between_steps) && a.record.not_before <= now) waiting.push_back(&a);
+  }
+  std::sort(waiting.begin(), waiting.end(), [](const Active* x, const Active* y) {
+    if (x->record.priority != y->record.priority) return x->record.priority > y->record.priority;
+    return x->record.seq < y->record.seq;
+  });
+  std::vector<std::string> ended;
+  for (Active* a : waiting) {
+    auto placed = try_place(*a);
+    if (!placed) return placed.error();
+    if (is_terminal(a->record.status)) ended.push_back(a->record.id);
+  }
+  for (const auto& id : ended)
+    if (auto st = end_case(id); !st) return st;
+  return {};
+}
+
+void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, bool react_if_undeliverable,
+                         const std::string& case_id, unsigned step, unsigned attempt) {
+  codec::stamp(command, "conductor", clock_.now());
+  auto message = codec::to_message(command, amqp::kCommandsExchange, amqp::worker_routing_key(worker_id));
+  message.mandatory = true;
+  amqp::PublishCallback done;
+  if (react_if_undeliverable) {
+    done = [this, alive = alive_, worker_id, case_id, step, attempt](amqp::PublishOutcome outcome) {
+      if (outcome != amqp::PublishOutcome::returned && outcome != amqp::PublishOutcome::nacked) return;
+      post_([this, alive, worker_id, case_id, step, attempt, outcome] {
+        if (!*alive) return;
+        v1::StepRejected rejected;
+        rejected.mutable_step()->set_case_id(case_id);
+        rejected.mutable_step()->set_step_index(step);
+        rejected.mutable_step()->set_attempt(attempt);
+        rejected.mutable_step()->set_worker_id(worker_id);
+        rejected.set_reason(std::string("the broker ") + amqp::to_string(outcome) + " the command for worker " +
+                            worker_id + " (no queue for it)");
+        if (auto st = on_step_rejected(rejected); !st) log_->error("{}", st.error().message);
+      });
+    };
+  }
+  transport_.publish(std::move(message), std::move(done));
+}
+
+void CaseScheduler::send_run_step(const Active& a) {
+  const WorkflowDefinition* wf = workflow(a.record);
+  if (!wf || !a.attempt) return;
+  const StepDefinition& step = wf->steps[a.record.current_step];
+  v1::Envelope e;
+  auto* run = e.mutable_run_step();
+  run->set_case_id(a.record.id);
+  run->set_step_index(a.record.current_step);
+  run->set_step_name(step.name);
+  run->set_attempt(a.record.attempt);
+  run->set_action(step.action);
+  if (auto params = wf->step_params(a.record.current_step, a.record.params))
+    for (auto& [k, v] : *params) (*run->mutable_params())[k] = v;
+  run->set_slots(step.slots);
+  for (unsigned g : a.attempt->gpus) run->add_gpus(g);
+  run->set_timeout_ms(static_cast<uint32_t>(step.timeout.count()));
+  // The same id for every resend of one attempt, so it reads as one command.
+  e.set_message_id(a.record.id + "/" + std::to_string(a.record.current_step) + "/" +
+                   std::to_string(a.record.attempt) + "/run");
+  send(a.attempt->worker_id, std::move(e), true, a.record.id, a.record.current_step, a.record.attempt);
+}
+
+void CaseScheduler::send_cancel(const std::string& worker_id, const v1::StepRef& ref, const std::string& reason) {
+  v1::Envelope e;
+  auto* cancel = e.mutable_cancel_step();
+  cancel->set_case_id(ref.case_id());
+  cancel->set_step_index(ref.step_index());
+  cancel->set_attempt(ref.attempt());
+  cancel->set_reason(reason);
+  send(worker_id, std::move(e), false);
+}
+
+CaseScheduler::Active* CaseScheduler::current(const v1::StepRef& ref, bool cancel_if_stale) {
+  auto it = active_.find(ref.case_id());
+  if (it != active_.end() && it->second.attempt && it->second.record.current_step == ref.step_index() &&
+      it->second.record.attempt == ref.attempt())
+    return &it->second;
+  log_->debug("stale step event for {} step {} attempt {} from {}", ref.case_id(), ref.step_index(), ref.attempt(),
+              ref.worker_id());
+  if (cancel_if_stale && !ref.worker_id().empty())
+    send_cancel(ref.worker_id(), ref, "this attempt was given up (its worker was lost, or the case ended)");
+  return nullptr;
+}
+
+Status CaseScheduler::finish_attempt(Active& a, AttemptStatus status, const std::string& message) {
+  if (auto st = store_.begin_batch(); !st) return st;
+  StepAttemptRecord& at = *a.attempt;
+  at.status = status;
+  at.finished_at = clock_.now();
+  if (at.message.empty() || status == AttemptStatus::lost) at.message = message;
+  Usage& use = usage_[at.worker_id];
+  use.slots -= std::min(use.slots, at.slots);
+  for (unsigned g : at.gpus) use.gpus.erase(g);
+  if (auto st = store_.upsert_attempt(at); !st) return st;
+  a.attempt.reset();
+  return {};
+}
+
+Status CaseScheduler::end_case(const std::string& id) {
+  active_.erase(id);
+  // Capacity freed: someone else may fit now.
+  return place_waiting();
+}
+
+Status CaseScheduler::after_failure(Active& a, const std::string& why) {
+  const std::string id = a.record.id;
+  if (a.record.cancel_requested) {
+    if (auto st = transition(a, CaseStatus::cancelled, "cancelled: " + why); !st) return st;
+    return end_case(id);
+  }
+  const WorkflowDefinition* wf = workflow(a.record);
+  const unsigned failures = a.record.attempt - a.record.retry_base;
+  const unsigned budget = wf ? wf->steps[a.record.current_step].retry.max_attempts : 1;
+  if (wf && failures < budget) {
+    const auto delay = wf->retry_delay(a.record.current_step, failures);
+    a.record.not_before = clock_.now() + delay;
+    if (auto st = transition(a, CaseStatus::queued,
+                             describe_step(a) + " attempt " + std::to_string(a.record.attempt) + " failed: " + why +
+                                 "; retry " + std::to_string(failures + 1) + " of " + std::to_string(budget) +
+                                 " in " + seconds_text(delay));
+        !st)
+      return st;
+    return place_waiting();
+  }
+  if (auto st = transition(a, CaseStatus::failed,
+                           describe_step(a) + " failed after " + std::to_string(failures) + " attempt" +
+                               (failures == 1 ? "" : "s") + ": " + why);
+      !st)
+    return st;
+  return end_case(id);
+}
+
+Status CaseScheduler::on_step_started(const v1::StepStarted& e) {
+  Active* a = current(e.step(), true);
+  if (!a) return {};
+  if (a->attempt->status == AttemptStatus::running) return {};
+  a->attempt->status = AttemptStatus::running;
+  a->attempt->pid = e.pid();
+  a->attempt->started_at = clock_.now();
+  if (auto st = store_.begin_batch(); !st) return st;
+  if (auto st = store_.upsert_attempt(*a->attempt); !st) return st;
+  return transition(*a, CaseStatus::executing,
+                    describe_step(*a) + " attempt " + std::to_string(a->record.attempt) + " running on " +
+                        e.step().worker_id() + " (pid " + std::to_string(e.pid()) + ")");
+}
+
+Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
+  Active* a = current(e.step(), true);
+  if (!a) return {};
+  a->record.progress = static_cast<int>(std::min(e.percent(), 100u));
+  a->record.progress_message = e.message();
+  return save(*a);
+}
+
+Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
+  Active* a = current(e.step(), false);
+  if (!a) return {};
+  a->attempt->exit_code = e.exit_code();
+  a->attempt->output_tail = e.output_tail();
+  a->attempt->message = e.message();
+  const std::string id = a->record.id;
+  switch (e.outcome()) {
+    case v1::StepFinished::SUCCEEDED: {
+      if (auto st = finish_attempt(*a, AttemptStatus::succeeded, e.message()); !st) return st;
+      const WorkflowDefinition* wf = workflow(a->record);
+      if (a->record.cancel_requested) {
+        if (auto st = transition(*a, CaseStatus::cancelled, "cancelled after " + describe_step(*a) + " finished"); !st)
+          return st;
+        return end_case(id);
+      }
+      if (!wf || a->record.current_step + 1 >= wf->steps.size()) {
+        a->record.progress = 100;
+        if (auto st = transition(*a, CaseStatus::completed, "all " + std::to_string(wf ? wf->steps.size() : 0) +
+                                                                " steps succeeded");
+            !st)
+          return st;
+        return end_case(id);
+      }
+      a->record.current_step += 1;
+      a->record.attempt = 0;
+      a->record.retry_base = 0;
+      a->record.worker_id.clear();
+      // Between steps: try_place records PROCESSING with the next worker, or
+      // QUEUED when nothing fits; this state never outlives the batch.
+      a->record.status = CaseStatus::processing;
+      if (auto st = save(*a); !st) return st;
+      return place_waiting();
+    }
+    case v1::StepFinished::CANCELLED: {
+      if (auto st = finish_attempt(*a, AttemptStatus::cancelled, e.message()); !st) return st;
+      if (auto st = transition(*a, CaseStatus::cancelled, "cancelled: " + e.message()); !st) return st;
+      return end_case(id);
+    }
+    case v1::StepFinished::TIMED_OUT: {
+      if (auto st = finish_attempt(*a, AttemptStatus::timed_out, e.message()); !st) return st;
+      return after_failure(*a, e.message().empty() ? "timed out" : e.message());
+    }
+    default: {
+      if (auto st = finish_attempt(*a, AttemptStatus::failed, e.message()); !st) return st;
+      return after_failure(*a, e.message().empty() ? "failed" : e.message());
+    }
+  }
+}
+
+Status CaseScheduler::on_step_rejected(const v1::StepRejected& e) {
+  Active* a = current(e.step(), false);
+  if (!a) return {};
+  if (auto st = finish_attempt(*a, AttemptStatus::rejected, e.reason()); !st) return st;
+  return after_failure(*a, "refused by " + e.step().worker_id() + ": " + e.reason());
+}
+
+Status CaseScheduler::on_running_steps(const v1::RunningSteps& e) {
+  for (const auto& ref : e.steps()) current(ref, true);
+  return {};
+}
+
+Status CaseScheduler::on_worker_status(const WorkerRecord& worker) {
+  if (worker.online) return place_waiting();
+  std::vector<std::string> lost;
+  for (auto& [id, a] : active_)
+    if (a.attempt && a.attempt->worker_id == worker.id) lost.push_back(id);
+  for (const auto& id : lost) {
+    Active& a = active_.at(id);
+    const std::string why = "worker " + worker.id + " went offline (" + worker.offline_reason + ")";
+    if (auto st = finish_attempt(a, AttemptStatus::lost, why); !st) return st;
+    if (a.record.cancel_requested) {
+      if (auto st = transition(a, CaseStatus::cancelled, "cancelled; " + why); !st) return st;
+      if (auto st = end_case(id); !st) return st;
+    } else if (config_.on_worker_lost == CasesConfig::OnWorkerLost::requeue) {
+      // Not the step's fault: the attempt does not count against its budget.
+      a.record.retry_base += 1;
+      a.record.not_before = clock_.now();
+      if (auto st = transition(a, CaseStatus::queued, why + "; " + describe_step(a) + " requeued"); !st) return st;
+    } else {
+      if (auto st = transition(a, CaseStatus::failed, why); !st) return st;
+      if (auto st = end_case(id); !st) return st;
+    }
+  }
+  return place_waiting();
+}
+
+Status CaseScheduler::cancel(const std::string& case_id, const std::string& reason) {
+  auto it = active_.find(case_id);
+  if (it == active_.end()) {
+    auto stored = store_.find_case(case_id);
+    if (!stored) return stored.error();
+    if (!*stored) return make_error(Errc::not_found, "no case named " + case_id);
+    return make_error(Errc::conflict, "case " + case_id + " already ended (" + to_string((*stored)->status) + ")");
+  }
+  Active& a = it->second;
+  const std::string why = reason.empty() ? "cancelled by request" : reason;
+  if (!a.attempt) {
+    if (auto st = transition(a, CaseStatus::cancelled, why); !st) return st;
+    return end_case(case_id);
+  }
+  a.record.cancel_requested = true;
+  a.record.message = "cancel requested: " + why;
+  if (auto st = save(a); !st) return st;
+  send_cancel(a.attempt->worker_id, make_ref(a.record, a.attempt->worker_id), why);
+  return {};
+}
+
+Status CaseScheduler::retry(const std::string& case_id) {
+  if (active_.count(case_id)) return make_error(Errc::conflict, "case " + case_id + " has not ended");
+  auto stored = store_.find_case(case_id);
+  if (!stored) return stored.error();
+  if (!*stored) return make_error(Errc::not_found, "no case named " + case_id);
+  if ((*stored)->status == CaseStatus::completed)
+    return make_error(Errc::conflict, "case " + case_id + " completed; nothing to retry");
+  Active a{**stored, std::nullopt};
+  a.record.retry_base = a.record.attempt;
+  a.record.cancel_requested = false;
+  a.record.not_before = clock_.now();
+  auto [it, _] = active_.emplace(case_id, std::move(a));
+  if (auto st = transition(it->second, CaseStatus::queued, "retry requested from " + describe_step(it->second)); !st)
+    return st;
+  return place_waiting();
+}
+
+Status CaseScheduler::tick() {
+  const TimePoint now = clock_.now();
+  std::vector<std::string> stuck;
+  for (auto& [id, a] : active_) {
+    if (!a.attempt) continue;
+    const WorkflowDefinition* wf = workflow(a.record);
+    if (!wf) continue;
+    const auto limit = wf->steps[a.record.current_step].timeout + config_.stuck_grace;
+    const TimePoint since = a.attempt->started_at.value_or(a.attempt->dispatched_at);
+    if (now - since > limit) stuck.push_back(id);
+  }
+  for (const auto& id : stuck) {
+    Active& a = active_.at(id);
+    const std::string worker = a.attempt->worker_id;
+    const v1::StepRef ref = make_ref(a.record, worker);
+    const std::string why = "stuck: no result from " + worker + " " + seconds_text(config_.stuck_grace) +
+                            " past the step's timeout";
+    log_->warn("case {}: {}", id, why);
+    if (auto st = finish_attempt(a, AttemptStatus::lost, why); !st) return st;
+    send_cancel(worker, ref, why);
+    if (auto st = after_failure(a, why); !st) return st;
+  }
+  return place_waiting();
+}
+
+}  // namespace baton::conductor

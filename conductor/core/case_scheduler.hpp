@@ -1,0 +1,104 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "baton/envelope.pb.h"
+#include "common/amqp/transport.hpp"
+#include "common/core/clock.hpp"
+#include "conductor/config.hpp"
+#include "conductor/core/case_service.hpp"
+#include "conductor/core/worker_registry.hpp"
+#include "conductor/store/conductor_store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace baton::conductor {
+
+// Owns every case that has not ended: places steps on workers with free
+// slots and GPUs, follows the workers' step events, retries, cancels, and
+// recovers from lost workers and from its own restart. Runs on the core
+// strand; every change goes through the store inside the caller's batch (the
+// caller commits, see EventPipeline), and commands to workers are published
+// only from here.
+class CaseScheduler {
+ public:
+  // Runs a callback on the core strand (publish confirmations arrive on the
+  // transport's I/O thread).
+  using Post = std::function<void(std::function<void()>)>;
+
+  CaseScheduler(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers, const Clock& clock,
+                const std::map<std::string, WorkflowDefinition>& workflows, CasesConfig config, Post post);
+  ~CaseScheduler();
+
+  // Loads the unfinished cases and sends every in-flight step again: workers
+  // run a (case, step, attempt) once, so this only recovers commands or
+  // events lost around a crash.
+  Status load();
+
+  Result<SubmitOutcome> submit(const v1::SubmitCase& request);
+  Status cancel(const std::string& case_id, const std::string& reason);
+  Status retry(const std::string& case_id);
+
+  Status on_step_started(const v1::StepStarted& event);
+  Status on_step_progress(const v1::StepProgress& event);
+  Status on_step_finished(const v1::StepFinished& event);
+  Status on_step_rejected(const v1::StepRejected& event);
+  Status on_running_steps(const v1::RunningSteps& event);
+  Status on_worker_status(const WorkerRecord& worker);
+
+  // Places what can be placed; flags steps that overran timeout + grace.
+  Status tick();
+
+  size_t active_count() const { return active_.size(); }
+  const CaseRecord* find_active(const std::string& id) const;
+
+ private:
+  struct Active {
+    CaseRecord record;
+    std::optional<StepAttemptRecord> attempt;  // the current attempt while one is in flight
+  };
+  struct Usage {
+    unsigned slots = 0;
+    std::set<unsigned> gpus;
+  };
+
+  Status place_waiting();
+  // true when the case was placed.
+  Result<bool> try_place(Active& active);
+  Status transition(Active& active, CaseStatus status, std::string message);
+  Status save(Active& active);
+  Status finish_attempt(Active& active, AttemptStatus status, const std::string& message);
+  Status after_failure(Active& active, const std::string& why);
+  Status end_case(const std::string& id);
+  void send(const std::string& worker_id, v1::Envelope command, bool react_if_undeliverable,
+            const std::string& case_id = {}, unsigned step = 0, unsigned attempt = 0);
+  void send_run_step(const Active& active);
+  void send_cancel(const std::string& worker_id, const v1::StepRef& ref, const std::string& reason);
+  // The active case an event is about, or nullptr when it is stale (another
+  // attempt, or a case that ended); a stale running step is told to stop.
+  Active* current(const v1::StepRef& ref, bool cancel_if_stale);
+  const WorkflowDefinition* workflow(const CaseRecord& record) const;
+  std::string describe_step(const Active& active) const;
+
+  ConductorStore& store_;
+  amqp::Transport& transport_;
+  WorkerRegistry& workers_;
+  const Clock& clock_;
+  const std::map<std::string, WorkflowDefinition>& workflows_;
+  CasesConfig config_;
+  Post post_;
+  std::map<std::string, Active> active_;
+  std::map<std::string, Usage> usage_;
+  std::shared_ptr<spdlog::logger> log_;
+  // Cleared on destruction so late publish callbacks don't touch a dead scheduler.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace baton::conductor

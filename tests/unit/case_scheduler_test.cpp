@@ -1,0 +1,338 @@
+#include <gtest/gtest.h>
+
+#include "common/amqp/fake_transport.hpp"
+#include "common/codec/envelope_codec.hpp"
+#include "conductor/core/case_scheduler.hpp"
+
+namespace baton::conductor {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CaseSchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(ConductorStore::open(":memory:").value());
+    registry_ = std::make_unique<WorkerRegistry>(*store_, clock_, WorkersConfig{});
+    ASSERT_TRUE(registry_->load().ok());
+
+    WorkflowDefinition dose;
+    dose.name = "dose";
+    StepDefinition prepare{"prepare", "prep", "cpu", 1, 0, 60s, {}, {{"plan", "{plan}"}}};
+    StepDefinition simulate{"simulate", "mc", "gpu", 1, 1, 600s, {3, 10s, 60s}, {{"plan", "{plan}"}, {"n", "{histories}"}}};
+    StepDefinition report{"report", "report", "cpu", 1, 0, 60s, {}, {}};
+    dose.steps = {prepare, simulate, report};
+    workflows_["dose"] = dose;
+    WorkflowDefinition single;
+    single.name = "single";
+    single.steps = {StepDefinition{"only", "run", "cpu", 1, 0, 60s, {2, 5s, 60s}, {}}};
+    workflows_["single"] = single;
+    make_scheduler();
+  }
+
+  void make_scheduler() {
+    scheduler_ = std::make_unique<CaseScheduler>(*store_, transport_, *registry_, clock_, workflows_, CasesConfig{},
+                                                 [](std::function<void()> f) { f(); });
+    registry_->set_status_listener([this](const WorkerRecord& w) { ASSERT_TRUE(scheduler_->on_worker_status(w).ok()); });
+    ASSERT_TRUE(scheduler_->load().ok());
+  }
+
+  void add_worker(const std::string& id, std::vector<std::string> labels, unsigned slots, unsigned gpus) {
+    v1::WorkerRegister r;
+    r.set_worker_id(id);
+    r.set_slots(slots);
+    r.set_heartbeat_interval_ms(1000);
+    for (auto& l : labels) r.add_labels(l);
+    for (unsigned i = 0; i < gpus; ++i) r.add_gpus()->set_index(i);
+    ASSERT_TRUE(registry_->on_register(r).ok());
+  }
+
+  Result<SubmitOutcome> submit(const std::string& id, const std::string& wf, std::map<std::string, std::string> params,
+                               int priority = 0) {
+    v1::SubmitCase s;
+    s.set_case_id(id);
+    s.set_workflow(wf);
+    s.set_priority(priority);
+    for (auto& [k, v] : params) (*s.mutable_params())[k] = v;
+    return scheduler_->submit(s);
+  }
+
+  // The RunStep commands published so far, decoded, with their routing keys.
+  std::vector<std::pair<std::string, v1::RunStep>> run_steps() {
+    std::vector<std::pair<std::string, v1::RunStep>> out;
+    for (const auto& p : transport_.published()) {
+      auto e = codec::decode(p.message.body, p.message.content_type);
+      if (e && e->has_run_step()) out.emplace_back(p.message.routing_key, e->run_step());
+    }
+    return out;
+  }
+  std::vector<v1::CancelStep> cancels() {
+    std::vector<v1::CancelStep> out;
+    for (const auto& p : transport_.published()) {
+      auto e = codec::decode(p.message.body, p.message.content_type);
+      if (e && e->has_cancel_step()) out.push_back(e->cancel_step());
+    }
+    return out;
+  }
+
+  v1::StepRef ref(const std::string& case_id, const std::string& worker) {
+    const CaseRecord* c = scheduler_->find_active(case_id);
+    v1::StepRef r;
+    r.set_case_id(case_id);
+    r.set_step_index(c ? c->current_step : 0);
+    r.set_attempt(c ? c->attempt : 0);
+    r.set_worker_id(worker);
+    return r;
+  }
+  void started(const std::string& case_id, const std::string& worker) {
+    v1::StepStarted e;
+    *e.mutable_step() = ref(case_id, worker);
+    e.set_pid(4242);
+    ASSERT_TRUE(scheduler_->on_step_started(e).ok());
+  }
+  void finished(const std::string& case_id, const std::string& worker,
+                v1::StepFinished::Outcome outcome = v1::StepFinished::SUCCEEDED, const std::string& message = "") {
+    v1::StepFinished e;
+    *e.mutable_step() = ref(case_id, worker);
+    e.set_outcome(outcome);
+    e.set_message(message);
+    e.set_exit_code(outcome == v1::StepFinished::SUCCEEDED ? 0 : 3);
+    ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
+  }
+  CaseRecord stored(const std::string& id) { return store_->find_case(id).value().value(); }
+
+  ManualClock clock_;
+  amqp::FakeTransport transport_;
+  std::unique_ptr<ConductorStore> store_;
+  std::unique_ptr<WorkerRegistry> registry_;
+  std::map<std::string, WorkflowDefinition> workflows_;
+  std::unique_ptr<CaseScheduler> scheduler_;
+};
+
+TEST_F(CaseSchedulerTest, SubmissionsAreCheckedAgainstTheWorkflow) {
+  auto unknown = submit("c1", "nope", {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Errc::invalid_argument);
+  EXPECT_NE(unknown.error().message.find("known: dose, single"), std::string::npos) << unknown.error().message;
+
+  auto missing = submit("c1", "dose", {{"plan", "p1"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("needs parameter 'histories'"), std::string::npos);
+
+  auto extra = submit("c1", "dose", {{"plan", "p1"}, {"histories", "10"}, {"typo", "x"}});
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.error().message.find("unknown parameter 'typo'"), std::string::npos);
+  EXPECT_FALSE(store_->find_case("c1")->has_value());
+}
+
+TEST_F(CaseSchedulerTest, SubmissionIsIdempotentOnTheCaseId) {
+  ASSERT_TRUE(submit("c1", "single", {}).value().created);
+  auto again = submit("c1", "single", {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  auto other = submit("c1", "dose", {{"plan", "p"}, {"histories", "1"}});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Errc::conflict);
+}
+
+TEST_F(CaseSchedulerTest, WaitsForCapacityAndIsPlacedWhenAWorkerArrives) {
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::queued);
+  EXPECT_NE(stored("c1").message.find("waiting for capacity in pool cpu"), std::string::npos) << stored("c1").message;
+  EXPECT_TRUE(run_steps().empty());
+
+  add_worker("w1", {"cpu"}, 2, 0);
+  ASSERT_EQ(run_steps().size(), 1u);
+  EXPECT_EQ(run_steps()[0].first, "worker.w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::processing);
+  EXPECT_EQ(stored("c1").worker_id, "w1");
+}
+
+TEST_F(CaseSchedulerTest, AWorkflowRunsItsStepsInOrderWithParametersAndGpus) {
+  add_worker("cpu1", {"cpu"}, 4, 0);
+  add_worker("gpu1", {"gpu"}, 4, 2);
+  ASSERT_TRUE(submit("c1", "dose", {{"plan", "P-17"}, {"histories", "1000"}}).ok());
+
+  ASSERT_EQ(run_steps().size(), 1u);
+  EXPECT_EQ(run_steps()[0].second.action(), "prep");
+  EXPECT_EQ(run_steps()[0].second.params().at("plan"), "P-17");
+  started("c1", "cpu1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing);
+  finished("c1", "cpu1");
+
+  const auto sent = run_steps();
+  ASSERT_EQ(sent.size(), 2u);
+  const auto& [key, simulate] = sent[1];
+  EXPECT_EQ(key, "worker.gpu1");
+  EXPECT_EQ(simulate.step_name(), "simulate");
+  EXPECT_EQ(simulate.params().at("n"), "1000");
+  EXPECT_EQ(simulate.gpus_size(), 1);
+  EXPECT_EQ(simulate.attempt(), 1u);
+  started("c1", "gpu1");
+  finished("c1", "gpu1");
+  started("c1", "cpu1");
+  finished("c1", "cpu1");
+
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+  EXPECT_EQ(scheduler_->active_count(), 0u);
+  auto history = store_->case_history("c1").value();
+  std::vector<CaseStatus> statuses;
+  for (auto& h : history) statuses.push_back(h.status);
+  EXPECT_EQ(statuses, (std::vector<CaseStatus>{CaseStatus::queued, CaseStatus::processing, CaseStatus::executing,
+                                               CaseStatus::processing, CaseStatus::executing, CaseStatus::processing,
+                                               CaseStatus::executing, CaseStatus::completed}));
+  auto attempts = store_->step_attempts("c1").value();
+  ASSERT_EQ(attempts.size(), 3u);
+  for (auto& a : attempts) EXPECT_EQ(a.status, AttemptStatus::succeeded);
+}
+
+TEST_F(CaseSchedulerTest, GpusAreNeverSharedAndWaitingCasesFollowPriorityThenFifo) {
+  add_worker("cpu1", {"cpu"}, 8, 0);
+  add_worker("gpu1", {"gpu"}, 8, 1);
+  for (auto id : {"a", "b"}) {
+    ASSERT_TRUE(submit(id, "dose", {{"plan", id}, {"histories", "1"}}).ok());
+    started(id, "cpu1");
+    finished(id, "cpu1");
+  }
+  // a holds the only GPU; b waits for it.
+  EXPECT_EQ(stored("a").worker_id, "gpu1");
+  EXPECT_EQ(stored("b").status, CaseStatus::queued);
+  ASSERT_TRUE(submit("urgent", "dose", {{"plan", "u"}, {"histories", "1"}}, 10).ok());
+  started("urgent", "cpu1");
+  finished("urgent", "cpu1");
+  EXPECT_EQ(stored("urgent").status, CaseStatus::queued);
+
+  started("a", "gpu1");
+  finished("a", "gpu1");
+  EXPECT_EQ(stored("urgent").worker_id, "gpu1") << "higher priority first";
+  EXPECT_EQ(stored("b").status, CaseStatus::queued);
+}
+
+TEST_F(CaseSchedulerTest, FailedAttemptsAreRetriedWithBackoffUntilOneSucceeds) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  finished("c1", "w1", v1::StepFinished::FAILED, "exit 3");
+  EXPECT_EQ(stored("c1").status, CaseStatus::queued);
+  EXPECT_NE(stored("c1").message.find("retry 2 of 2 in 5 s"), std::string::npos) << stored("c1").message;
+  clock_.advance(4s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(run_steps().size(), 1u) << "not before the back-off";
+  clock_.advance(1s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  ASSERT_EQ(run_steps().size(), 2u);
+  EXPECT_EQ(run_steps()[1].second.attempt(), 2u);
+  finished("c1", "w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+}
+
+TEST_F(CaseSchedulerTest, ACaseThatExhaustsItsRetriesFailsWithTheReason) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  finished("c1", "w1", v1::StepFinished::FAILED, "exit 3");
+  clock_.advance(5s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  finished("c1", "w1", v1::StepFinished::TIMED_OUT, "killed after timeout 60000 ms");
+  const auto c = stored("c1");
+  EXPECT_EQ(c.status, CaseStatus::failed);
+  EXPECT_NE(c.message.find("failed after 2 attempts: killed after timeout"), std::string::npos) << c.message;
+  // A manual retry starts a fresh budget where it stopped.
+  ASSERT_TRUE(scheduler_->retry("c1").ok());
+  ASSERT_EQ(run_steps().size(), 3u);
+  EXPECT_EQ(run_steps()[2].second.attempt(), 3u);
+  EXPECT_EQ(scheduler_->retry("c1").error().code, Errc::conflict);
+}
+
+TEST_F(CaseSchedulerTest, CancelStopsARunningStepThroughItsWorker) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("queued-only", "dose", {{"plan", "x"}, {"histories", "1"}}).ok());
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("queued-only", "w1");
+  // c1 waits behind queued-only: cancelling it needs no worker.
+  ASSERT_TRUE(scheduler_->cancel("c1", "operator changed plan").ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::cancelled);
+
+  ASSERT_TRUE(scheduler_->cancel("queued-only", "wrong plan").ok());
+  ASSERT_EQ(cancels().size(), 1u);
+  EXPECT_EQ(cancels()[0].case_id(), "queued-only");
+  EXPECT_EQ(stored("queued-only").status, CaseStatus::executing) << "until the worker confirms";
+  finished("queued-only", "w1", v1::StepFinished::CANCELLED, "cancelled: wrong plan");
+  EXPECT_EQ(stored("queued-only").status, CaseStatus::cancelled);
+  EXPECT_EQ(scheduler_->cancel("queued-only", "").error().code, Errc::conflict);
+  EXPECT_EQ(scheduler_->cancel("nobody", "").error().code, Errc::not_found);
+}
+
+TEST_F(CaseSchedulerTest, ALostWorkersStepMovesToAnotherWorkerWithoutUsingItsRetries) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  add_worker("w2", {"cpu"}, 1, 0);
+  clock_.advance(10s);
+  ASSERT_TRUE(registry_->on_heartbeat([] {
+                 v1::WorkerHeartbeat h;
+                 h.set_worker_id("w2");
+                 h.set_sequence(1);
+                 h.set_heartbeat_interval_ms(1000);
+                 return h;
+               }())
+                  .ok());
+  ASSERT_TRUE(registry_->sweep().ok());  // w1 is silent: offline
+
+  ASSERT_EQ(run_steps().size(), 2u);
+  EXPECT_EQ(run_steps()[1].first, "worker.w2");
+  EXPECT_EQ(store_->step_attempts("c1").value()[0].status, AttemptStatus::lost);
+  // The lost attempt did not count: the second attempt can still fail once and retry.
+  finished("c1", "w2", v1::StepFinished::FAILED, "exit 1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::queued);
+
+  // w1 comes back still running its old attempt: it is told to stop.
+  v1::StepStarted late;
+  late.mutable_step()->set_case_id("c1");
+  late.mutable_step()->set_attempt(1);
+  late.mutable_step()->set_worker_id("w1");
+  ASSERT_TRUE(scheduler_->on_step_started(late).ok());
+  ASSERT_EQ(cancels().size(), 1u);
+  EXPECT_EQ(cancels()[0].attempt(), 1u);
+}
+
+TEST_F(CaseSchedulerTest, ARestartedSchedulerResendsInFlightStepsAndKeepsCounting) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  ASSERT_TRUE(store_->commit_batch().ok());
+  make_scheduler();
+  const auto sent = run_steps();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].second.attempt(), 1u) << "the same attempt, which the worker runs only once";
+  EXPECT_EQ(transport_.published()[1].message.message_id, transport_.published()[0].message.message_id);
+  finished("c1", "w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+}
+
+TEST_F(CaseSchedulerTest, StaleAndDuplicateEventsChangeNothing) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  finished("c1", "w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+  finished("c1", "w1", v1::StepFinished::FAILED, "late duplicate");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+  EXPECT_EQ(store_->case_history("c1").value().size(), 3u);
+}
+
+TEST_F(CaseSchedulerTest, AStepThatOverrunsItsTimeoutIsFlaggedStuckAndRetried) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  clock_.advance(60s + 60s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_TRUE(scheduler_->find_active("c1")) << "still within the current attempt's window";
+  clock_.advance(1s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  ASSERT_EQ(cancels().size(), 1u);
+  const auto c = stored("c1");
+  EXPECT_EQ(c.status, CaseStatus::queued);
+  EXPECT_NE(c.message.find("stuck"), std::string::npos) << c.message;
+  EXPECT_EQ(store_->step_attempts("c1").value()[0].status, AttemptStatus::lost);
+}
+
+}  // namespace
+}  // namespace baton::conductor
