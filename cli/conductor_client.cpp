@@ -7,8 +7,9 @@
 
 namespace baton::cli {
 
-Result<ApiReply> get_json(const GlobalOptions& options, const std::string& path) {
-  http::Request request;
+namespace {
+
+Result<ApiReply> exchange(const GlobalOptions& options, http::Request request, const std::string& path) {
   std::string base = options.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   request.url = base + path;
@@ -23,6 +24,27 @@ Result<ApiReply> get_json(const GlobalOptions& options, const std::string& path)
                                         response->body.substr(0, 200));
   }
   return ApiReply{response->status, std::move(body)};
+}
+
+}  // namespace
+
+Result<ApiReply> get_json(const GlobalOptions& options, const std::string& path) {
+  return exchange(options, http::Request{}, path);
+}
+
+Result<ApiReply> post_json(const GlobalOptions& options, const std::string& path, const nlohmann::json& body) {
+  http::Request request;
+  request.method = "POST";
+  request.body = body.dump();
+  return exchange(options, std::move(request), path);
+}
+
+std::string error_reason(const ApiReply& reply) {
+  if (reply.body.is_object()) {
+    const auto it = reply.body.find("error");
+    if (it != reply.body.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "HTTP " + std::to_string(reply.status) + ": " + reply.body.dump();
 }
 
 int report_failure(const GlobalOptions& options, const Error& error) {

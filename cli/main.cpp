@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 
+#include "cli/case_commands.hpp"
 #include "cli/context.hpp"
 #include "cli/status_command.hpp"
 #include "cli/worker_commands.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
 
   add_status_command(app, context);
   add_worker_commands(app, context);
+  add_case_commands(app, context);
 
   try {
     app.parse(argc, argv);

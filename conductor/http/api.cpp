@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log/logging.hpp"
+#include "conductor/http/case_routes.hpp"
 #include "conductor/http/health.hpp"
+#include "conductor/http/route_support.hpp"
 #include "conductor/http/worker_json.hpp"
 #include "conductor/store/conductor_store.hpp"
 
@@ -40,13 +42,6 @@ struct ConductorApi::State {
 };
 
 namespace {
-
-http::ServerResponse json_response(int status, const json& body) {
-  http::ServerResponse response;
-  response.status = status;
-  response.body = body.dump();
-  return response;
-}
 
 http::ServerResponse health(ConductorApi::State& state) {
   HealthInputs inputs;
@@ -106,6 +101,14 @@ void ConductorApi::install(http::Router& router) {
   router.add("GET", "/api/v1/workers", [state](const http::ServerRequest&) { return list_workers(*state); });
   router.add("GET", "/api/v1/workers/{id}",
              [state](const http::ServerRequest& request) { return show_worker(*state, request.params.at("id")); });
+  if (state->deps.cases) {
+    CaseRouteDeps cases;
+    cases.cases = state->deps.cases;
+    cases.read = [state](const std::function<Status(ConductorStore&)>& read) { return state->with_store(read); };
+    cases.now = [state] { return state->now(); };
+    cases.api_token = state->deps.api_token;
+    install_case_routes(router, std::move(cases));
+  }
 }
 
 }  // namespace baton::conductor

@@ -10,6 +10,8 @@
 
 namespace baton::conductor {
 
+class CaseService;
+
 struct ApiDeps {
   std::string database_path;
   std::function<bool()> broker_connected;  // called on the HTTP thread; must be thread-safe
@@ -18,10 +20,13 @@ struct ApiDeps {
   TimePoint started_at{};
   WorkersConfig workers;
   std::string management_url;
+  CaseService* cases = nullptr;  // the case routes are installed only with it; must outlive the server
+  std::string api_token;         // mutating calls need "Authorization: Bearer <token>" when set
 };
 
-// The conductor's read API: GET /health, /api/v1/workers, /api/v1/workers/{id}.
-// It reads through its own read-only store, opened on first use on the
+// The conductor's API: GET /health, /api/v1/workers, /api/v1/workers/{id},
+// and with a CaseService the case routes (see case_routes.hpp). It reads
+// through its own read-only store, opened on first use on the
 // server's thread and reopened after an error, so it never competes with the
 // core's connection. Handlers keep the API's state alive, so the ConductorApi
 // object itself may go away once installed.
