@@ -37,6 +37,15 @@ Status WorkerApp::start() {
             fmt::join(config_.labels, ", "), gpus.info.size(), gpus.note.empty() ? "" : " (" + gpus.note + ")");
   reporter_.set_gpus(std::move(gpus));
 
+  JobControllerOptions job_options{config_.id, config_.slots, config_.jobs.state_dir, config_.jobs.kill_grace,
+                                   config_.jobs.output_tail_lines};
+  jobs_ = std::make_unique<JobController>(std::move(job_options), ActionRegistry(config_.actions), clock_,
+                                          [this](v1::Envelope e) { emit(std::move(e)); });
+  // Re-adopts jobs that kept running while this worker was down.
+  if (auto st = jobs_->start(); !st) return make_error(st.error().code, "jobs: " + st.error().message);
+  log->info("{} actions offered; {} jobs still running from before", config_.actions.size(),
+            config_.slots - jobs_->free_slots());
+
   amqp::RabbitTransportOptions options;
   options.broker = config_.broker;
   options.broker.connection_name = "baton-worker " + config_.id;
@@ -62,19 +71,48 @@ void WorkerApp::publish(const v1::Envelope& envelope, const std::string& kind, a
   transport_->publish(std::move(message), std::move(done));
 }
 
+void WorkerApp::emit(v1::Envelope event) {
+  // From the strand and from the job watcher thread: publish from the strand.
+  asio::post(io_, [this, e = std::move(event)]() mutable {
+    codec::stamp(e, reporter_.sender(), clock_.now());
+    publish(e, codec::body_name(e));
+  });
+}
+
 void WorkerApp::on_command(amqp::Delivery delivery) {
   auto log = log::logger("baton-worker");
-  std::string reason;
-  auto envelope = codec::decode(delivery.body, delivery.content_type);
   if (delivery.oversized) {
     log->warn("rejecting an oversized command ({} bytes)", delivery.body_size);
     transport_->reject(amqp::ref(delivery), false);
     return;
   }
-  if (!envelope)
+  auto envelope = codec::decode(delivery.body, delivery.content_type);
+  std::string reason;
+  if (!envelope) {
     reason = envelope.error().message;
-  else
-    reason = "worker " + config_.id + " does not run " + codec::body_name(*envelope);
+  } else if (stopping_ && envelope->has_run_step()) {
+    // Not ours to start any more: back in the queue for when we return.
+    transport_->reject(amqp::ref(delivery), true);
+    return;
+  } else {
+    switch (envelope->body_case()) {
+      case v1::Envelope::kRunStep: jobs_->run_step(envelope->run_step()); break;
+      case v1::Envelope::kCancelStep: jobs_->cancel_step(envelope->cancel_step()); break;
+      case v1::Envelope::kReconcile: {
+        v1::Envelope reply;
+        *reply.mutable_running_steps() = jobs_->running();
+        reply.set_correlation_id(envelope->message_id());
+        emit(std::move(reply));
+        break;
+      }
+      default: reason = "worker " + config_.id + " does not run " + codec::body_name(*envelope);
+    }
+    // run_step has recorded the job (or answered with a rejection) by now.
+    if (reason.empty()) {
+      transport_->ack(amqp::ref(delivery));
+      return;
+    }
+  }
   log->warn("refusing command {}: {}", delivery.message_id, reason);
   transport_->dead_letter(delivery, reason);
 }
@@ -83,7 +121,7 @@ void WorkerApp::schedule_heartbeat() {
   heartbeat_timer_.expires_after(config_.heartbeat_interval);
   heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    publish(reporter_.heartbeat(sampler_.sample(), config_.slots, clock_.now()), "heartbeat");
+    publish(reporter_.heartbeat(sampler_.sample(), jobs_->free_slots(), clock_.now()), "heartbeat");
     schedule_heartbeat();
   });
 }
@@ -130,7 +168,7 @@ void WorkerApp::run() {
     if (!ec) shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
   // The first heartbeat goes out right away rather than one interval late.
-  asio::post(io_, [this] { publish(reporter_.heartbeat(sampler_.sample(), config_.slots, clock_.now()), "heartbeat"); });
+  asio::post(io_, [this] { publish(reporter_.heartbeat(sampler_.sample(), jobs_->free_slots(), clock_.now()), "heartbeat"); });
   schedule_heartbeat();
   io_.run();
 }

@@ -11,6 +11,7 @@
 #include "common/amqp/rabbit_transport.hpp"
 #include "common/core/clock.hpp"
 #include "worker/config.hpp"
+#include "worker/jobs/job_controller.hpp"
 #include "worker/resources/gpu_probe.hpp"
 #include "worker/resources/resource_sampler.hpp"
 #include "worker/status_reporter.hpp"
@@ -31,6 +32,7 @@ class WorkerApp {
  private:
   void publish(const v1::Envelope& envelope, const std::string& kind, amqp::PublishCallback done = {});
   void on_command(amqp::Delivery delivery);
+  void emit(v1::Envelope event);
   void schedule_heartbeat();
   void gpu_loop();
   void shutdown(const char* why);
@@ -45,6 +47,8 @@ class WorkerApp {
   GpuProbe gpu_probe_;
   StatusReporter reporter_;
   std::unique_ptr<amqp::RabbitTransport> transport_;
+  // Destroyed before the transport: its watcher thread may still emit.
+  std::unique_ptr<JobController> jobs_;
   std::thread gpu_thread_;
   std::mutex gpu_mu_;
   std::condition_variable gpu_cv_;

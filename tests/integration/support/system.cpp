@@ -28,7 +28,8 @@ System::~System() {
   if (conductor_) conductor_->signal(SIGKILL);
 }
 
-void System::start_conductor() {
+void System::start_conductor(const std::string& extra_yaml) {
+  if (!extra_yaml.empty()) conductor_extra_ = extra_yaml;
   const auto port_file = dir_ / "http.port";
   std::filesystem::remove(port_file);
   std::ofstream(dir_ / "conductor.yaml") << "database:\n  path: " << (dir_ / "baton.db").string()
@@ -36,7 +37,8 @@ void System::start_conductor() {
                                          << "\nworkers:\n  missed_heartbeats: 3\n  sweep_interval: 100ms\n"
                                          << "broker:\n  heartbeat: 5s\n  reconnect_initial: 100ms\n"
                                          << "  reconnect_max: 1s\nlog:\n  level: debug\n  file: "
-                                         << (dir_ / "conductor.log").string() << "\n";
+                                         << (dir_ / "conductor.log").string() << "\n"
+                                         << conductor_extra_;
   conductor_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{std::string(BATON_BIN_DIR) + "/baton-conductor", "--config",
                                (dir_ / "conductor.yaml").string()},
@@ -60,10 +62,13 @@ int System::stop_conductor() {
   return status ? *status : -1;
 }
 
-ChildProcess& System::start_worker(const std::string& id, const std::string& heartbeat) {
+ChildProcess& System::start_worker(const std::string& id, const std::string& heartbeat, const std::string& labels,
+                                   const std::string& extra_yaml, unsigned slots) {
   const auto config = dir_ / ("worker-" + id + ".yaml");
-  std::ofstream(config) << "worker:\n  id: " << id << "\n  labels: [gpu, test]\n  slots: 2\n  heartbeat_interval: "
-                        << heartbeat << "\n  gpu:\n    mode: auto\n"
+  std::ofstream(config) << "worker:\n  id: " << id << "\n  labels: " << labels << "\n  slots: " << slots
+                        << "\n  heartbeat_interval: " << heartbeat << "\n  gpu:\n    mode: auto\n"
+                        << "jobs:\n  state_dir: " << (dir_ / ("state-" + id)).string() << "\n  kill_grace: 1s\n"
+                        << extra_yaml
                         << "broker:\n  heartbeat: 5s\n  reconnect_initial: 100ms\n  reconnect_max: 1s\n"
                         << "log:\n  level: debug\n  file: " << (dir_ / ("worker-" + id + ".log")).string() << "\n";
   auto& slot = workers_[id];
@@ -79,6 +84,18 @@ nlohmann::json System::api(const std::string& path, int* status) const {
   http::Request req;
   req.url = url() + path;
   req.timeout = 3s;
+  auto res = http::fetch(req);
+  if (!res) return nullptr;
+  if (status) *status = res->status;
+  return nlohmann::json::parse(res->body, nullptr, false);
+}
+
+nlohmann::json System::api_post(const std::string& path, const nlohmann::json& body, int* status) const {
+  http::Request req;
+  req.method = "POST";
+  req.url = url() + path;
+  req.body = body.dump();
+  req.timeout = 10s;
   auto res = http::fetch(req);
   if (!res) return nullptr;
   if (status) *status = res->status;

@@ -19,12 +19,17 @@ class System {
   ~System();
 
   // Starts the conductor and waits until it answers /health.
-  void start_conductor();
+  // `extra_yaml` is appended to the generated config (e.g. a workflows: section).
+  void start_conductor(const std::string& extra_yaml = "");
   // SIGTERM and wait; returns the exit status.
   int stop_conductor();
   ChildProcess& conductor() { return *conductor_; }
 
-  ChildProcess& start_worker(const std::string& id, const std::string& heartbeat = "300ms");
+  ChildProcess& start_worker(const std::string& id, const std::string& heartbeat = "300ms",
+                             const std::string& labels = "[gpu, test]", const std::string& extra_yaml = "",
+                             unsigned slots = 2);
+  // POST with a JSON body; null JSON when the conductor does not answer.
+  nlohmann::json api_post(const std::string& path, const nlohmann::json& body, int* status = nullptr) const;
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
   // GET against the conductor's API; null JSON when it does not answer.
@@ -44,6 +49,7 @@ class System {
   std::unique_ptr<ChildProcess> conductor_;
   std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
   int conductor_starts_ = 0;
+  std::string conductor_extra_;
 };
 
 }  // namespace baton::testing

@@ -1,0 +1,205 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/integration/support/broker_env.hpp"
+#include "tests/integration/support/child_process.hpp"
+#include "tests/integration/support/system.hpp"
+
+namespace baton {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+using testing::System;
+
+constexpr const char* kWorkflows = R"(workflows:
+  three:
+    steps:
+      - {name: a, action: mark, pool: test, params: {nap: "0"}}
+      - {name: b, action: mark, pool: test, params: {nap: "0"}}
+      - {name: c, action: mark, pool: test, params: {nap: "0"}}
+  flaky:
+    steps:
+      - name: only
+        action: mark
+        pool: test
+        params: {fail_until: "{fail_until}", nap: "0"}
+        retry: {max_attempts: 3, backoff: 100ms}
+  slow:
+    steps:
+      - {name: nap, action: mark, pool: test, timeout: 2s, params: {nap: "{nap}"}}
+  broken:
+    steps:
+      - {name: only, action: no_such_action, pool: test}
+)";
+
+class Cases : public ::testing::Test {
+ protected:
+  void start(unsigned workers = 1, unsigned slots = 4) {
+    sys_ = std::make_unique<System>(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    marker_ = (sys_->dir() / "marker").string();
+    sys_->start_conductor(kWorkflows);
+    for (unsigned i = 1; i <= workers; ++i) start_worker("w" + std::to_string(i), slots);
+  }
+  testing::ChildProcess& start_worker(const std::string& id, unsigned slots = 4) {
+    const std::string actions = "actions:\n  mark:\n    argv: [\"" + std::string(BATON_SOURCE_DIR) +
+                                "/tests/integration/fixtures/mark.sh\", \"" + marker_ +
+                                "\", \"{case_id}\", \"{step}\", \"{attempt}\", \"{fail_until}\", \"{nap}\"]\n"
+                                "    params:\n      fail_until: {type: integer, min: 0, max: 100, default: \"1\"}\n"
+                                "      nap: {type: integer, min: 0, max: 600}\n";
+    auto& process = sys_->start_worker(id, "300ms", "[test]", actions, slots);
+    EXPECT_TRUE(eventually([&] { return sys_->worker(id)["status"] == "online"; }, 15s)) << id << " not online";
+    workers_[id] = &process;
+    return process;
+  }
+  nlohmann::json submit(const std::string& id, const std::string& workflow, nlohmann::json params = nlohmann::json::object()) {
+    int status = 0;
+    auto res = sys_->api_post("/api/v1/cases", {{"id", id}, {"workflow", workflow}, {"params", params}}, &status);
+    EXPECT_EQ(status, 201) << res.dump();
+    return res;
+  }
+  nlohmann::json get(const std::string& id) { return sys_->api("/api/v1/cases/" + id); }
+  std::string status(const std::string& id) {
+    auto c = get(id);
+    return c.is_object() && c.contains("status") ? c["status"].get<std::string>() : "";
+  }
+  // "case step attempt" lines the jobs wrote, counted.
+  std::map<std::string, int> marks() {
+    std::ifstream in(marker_);
+    std::map<std::string, int> out;
+    std::string line;
+    while (std::getline(in, line)) out[line]++;
+    return out;
+  }
+  bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+  pid_t recorded_pid(const std::string& case_id) {
+    std::ifstream in(marker_ + "." + case_id + ".pid");
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+  std::unique_ptr<System> sys_;
+  std::string marker_;
+  std::map<std::string, testing::ChildProcess*> workers_;
+};
+
+TEST_F(Cases, TwoHundredThreeStepCasesOverTwoWorkersAllCompleteOnce) {
+  start(2, 4);
+  constexpr int kCases = 200;
+  for (int i = 0; i < kCases; ++i) submit("bulk-" + std::to_string(i), "three");
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto done = sys_->api("/api/v1/cases?status=COMPLETED&limit=1000");
+        return done.is_object() && done["cases"].size() == kCases;
+      },
+      240s))
+      << sys_->api("/api/v1/cases?limit=5").dump(1);
+
+  const auto m = marks();
+  EXPECT_EQ(m.size(), static_cast<size_t>(kCases * 3));
+  for (const auto& [line, count] : m) EXPECT_EQ(count, 1) << line;
+  std::set<std::string> workers_used;
+  for (int i = 0; i < kCases; i += 37) {
+    const auto c = get("bulk-" + std::to_string(i));
+    std::vector<std::string> statuses;
+    for (const auto& h : c["history"]) statuses.push_back(h["status"]);
+    EXPECT_EQ(statuses.front(), "QUEUED");
+    EXPECT_EQ(statuses.back(), "COMPLETED");
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), "EXECUTING"), 3) << c.dump(1);
+    ASSERT_EQ(c["attempts"].size(), 3u);
+    for (const auto& a : c["attempts"]) {
+      EXPECT_EQ(a["status"], "SUCCEEDED");
+      workers_used.insert(a["worker_id"]);
+    }
+  }
+  EXPECT_EQ(workers_used.size(), 2u);
+}
+
+TEST_F(Cases, AFlakyStepSucceedsOnItsThirdAttemptAndAHopelessOneFails) {
+  start();
+  submit("flaky-ok", "flaky", {{"fail_until", "3"}});
+  submit("flaky-bad", "flaky", {{"fail_until", "9"}});
+  ASSERT_TRUE(eventually([&] { return status("flaky-ok") == "COMPLETED" && status("flaky-bad") == "FAILED"; }, 60s))
+      << get("flaky-ok").dump(1) << get("flaky-bad").dump(1);
+  EXPECT_EQ(get("flaky-ok")["attempts"].size(), 3u);
+  const auto bad = get("flaky-bad");
+  EXPECT_NE(bad["message"].get<std::string>().find("failed after 3 attempts"), std::string::npos) << bad.dump(1);
+  EXPECT_NE(bad["attempts"][2]["output_tail"].get<std::string>().find("fails on purpose"), std::string::npos);
+}
+
+TEST_F(Cases, CancelAndTimeoutKillTheWholeProcessTree) {
+  start();
+  submit("to-cancel", "slow", {{"nap", "300"}});
+  ASSERT_TRUE(eventually([&] { return status("to-cancel") == "EXECUTING" && recorded_pid("to-cancel") > 0; }, 30s));
+  const pid_t napper = recorded_pid("to-cancel");
+  EXPECT_TRUE(process_alive(napper));
+  int code = 0;
+  sys_->api_post("/api/v1/cases/to-cancel/cancel", {{"reason", "wrong plan"}}, &code);
+  EXPECT_EQ(code, 202);
+  ASSERT_TRUE(eventually([&] { return status("to-cancel") == "CANCELLED"; }, 30s)) << get("to-cancel").dump(1);
+  EXPECT_TRUE(eventually([&] { return !process_alive(napper); }, 10s));
+
+  // The step's timeout is 2 s; the worker kills the tree and says why.
+  submit("too-slow", "slow", {{"nap", "300"}});
+  ASSERT_TRUE(eventually([&] { return status("too-slow") == "FAILED"; }, 60s)) << get("too-slow").dump(1);
+  EXPECT_EQ(get("too-slow")["attempts"][0]["status"], "TIMED_OUT");
+  EXPECT_TRUE(eventually([&] { return !process_alive(recorded_pid("too-slow")); }, 10s));
+}
+
+TEST_F(Cases, AnUnknownActionIsRefusedByTheWorkerWithTheReason) {
+  start();
+  submit("broken-1", "broken");
+  ASSERT_TRUE(eventually([&] { return status("broken-1") == "FAILED"; }, 30s)) << get("broken-1").dump(1);
+  EXPECT_NE(get("broken-1")["message"].get<std::string>().find("no_such_action"), std::string::npos)
+      << get("broken-1").dump(1);
+  int code = 0;
+  sys_->api_post("/api/v1/cases", {{"workflow", "nope"}}, &code);
+  EXPECT_EQ(code, 400);
+}
+
+TEST_F(Cases, ConductorKilledMidRunCarriesOnWithoutRunningAnAttemptTwice) {
+  start(2, 2);
+  constexpr int kCases = 40;
+  for (int i = 0; i < kCases; ++i) submit("k-" + std::to_string(i), "three");
+  ASSERT_TRUE(eventually([&] { return marks().size() >= 20; }, 60s));
+  sys_->conductor().signal(SIGKILL);
+  sys_->conductor().wait_exit(10s);
+  sys_->start_conductor();
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto done = sys_->api("/api/v1/cases?status=COMPLETED&limit=1000");
+        return done.is_object() && done["cases"].size() == kCases;
+      },
+      180s))
+      << sys_->api("/api/v1/cases?limit=5").dump(1);
+  for (const auto& [line, count] : marks()) EXPECT_EQ(count, 1) << line;
+  EXPECT_EQ(marks().size(), static_cast<size_t>(kCases * 3));
+}
+
+TEST_F(Cases, CasesOfAKilledWorkerFinishOnTheOtherOne) {
+  start(1, 2);
+  submit("orphan-1", "slow", {{"nap", "1"}});
+  submit("orphan-2", "slow", {{"nap", "1"}});
+  ASSERT_TRUE(eventually([&] { return status("orphan-1") == "EXECUTING" && status("orphan-2") == "EXECUTING"; }, 30s));
+  start_worker("w2", 2);
+  workers_["w1"]->signal(SIGKILL);
+  ASSERT_TRUE(eventually([&] { return status("orphan-1") == "COMPLETED" && status("orphan-2") == "COMPLETED"; }, 60s))
+      << get("orphan-1").dump(1);
+  for (auto id : {"orphan-1", "orphan-2"}) {
+    const auto attempts = get(id)["attempts"];
+    ASSERT_EQ(attempts.size(), 2u) << get(id).dump(1);
+    EXPECT_EQ(attempts[0]["worker_id"], "w1");
+    EXPECT_EQ(attempts[0]["status"], "LOST");
+    EXPECT_EQ(attempts[1]["worker_id"], "w2");
+    EXPECT_EQ(attempts[1]["status"], "SUCCEEDED");
+  }
+}
+
+}  // namespace
+}  // namespace baton
