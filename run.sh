@@ -34,6 +34,8 @@ usage: ./run.sh [COMMAND]
                          (e.g. ./run.sh test -R unit)
   stop                   stop a running ./run.sh
   status                 show what is running and the conductor's /health
+  bench [--quick]        benchmarks against a private broker; writes
+                         docs/BENCHMARKS.md (not part of test)
 
   broker-start DIR       start a private RabbitMQ node with all state under DIR;
                          writes DIR/broker.env (NODE, AMQP_PORT, MGMT_PORT,
@@ -656,6 +658,7 @@ main() {
     test) cmd_test "$@" ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
+    bench) exec "$ROOT/bench/run.sh" "$@" ;;
     broker-start) (($# == 1)) || die "usage: ./run.sh broker-start DIR"; broker_start "$1" ;;
     broker-stop) (($# == 1)) || die "usage: ./run.sh broker-stop DIR"; broker_stop "$1" ;;
     broker-ctl) broker_ctl "$@" ;;

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <amqp.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace baton::bench {
+
+[[noreturn]] void die(const std::string& message);
+
+// Wall-clock seconds since the epoch, so bench/run.sh can line our times up
+// with the processes it starts.
+double epoch_seconds();
+
+// --key value pairs after the subcommand.
+class Args {
+ public:
+  Args(int argc, char** argv);
+  std::string str(const std::string& key, const std::string& fallback = "") const;
+  std::string required(const std::string& key) const;
+  uint64_t num(const std::string& key, uint64_t fallback) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+// One plain rabbitmq-c connection with channel 1 open; errors end the program
+// (these are measuring tools, not services).
+class BenchConnection {
+ public:
+  static constexpr amqp_channel_t kChannel = 1;
+
+  BenchConnection(const std::string& url, const std::string& name);
+  ~BenchConnection();
+  BenchConnection(const BenchConnection&) = delete;
+  BenchConnection& operator=(const BenchConnection&) = delete;
+
+  amqp_connection_state_t get() { return conn_; }
+  void check_rpc(const std::string& what);
+
+  // baton.events, baton.dlx and baton.conductor declared with the same
+  // arguments as conductor_topology(), so the conductor's own declaration
+  // later matches.
+  void declare_conductor_inbox();
+  // Ready messages in `queue` (passive queue.declare; unacked ones are not counted).
+  uint32_t ready(const std::string& queue);
+  void confirm_select();
+
+ private:
+  amqp_connection_state_t conn_ = nullptr;
+};
+
+// A persistent protobuf heartbeat of `worker` with `sequence`, published to
+// baton.events with routing key event.heartbeat.<worker>, properties as the
+// worker sets them.
+void publish_heartbeat(BenchConnection& conn, const std::string& worker, uint64_t sequence);
+
+}  // namespace baton::bench

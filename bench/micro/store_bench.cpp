@@ -1,0 +1,87 @@
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/support/heartbeat_fixture.hpp"
+#include "common/codec/envelope_codec.hpp"
+#include "conductor/store/conductor_store.hpp"
+
+namespace baton::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A conductor database in a fresh temp directory (a real file: WAL,
+// synchronous=NORMAL, as the conductor opens it), removed afterwards.
+class TempStore {
+ public:
+  TempStore() {
+    std::string tmpl = (fs::temp_directory_path() / "baton-bench-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) std::abort();
+    dir_ = tmpl;
+    auto store = conductor::ConductorStore::open((dir_ / "baton.db").string());
+    if (!store) std::abort();
+    store_ = std::move(*store);
+  }
+  ~TempStore() {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  conductor::ConductorStore& operator*() { return *store_; }
+
+ private:
+  fs::path dir_;
+  std::unique_ptr<conductor::ConductorStore> store_;
+};
+
+std::vector<conductor::WorkerRecord> workers(unsigned n) {
+  std::vector<conductor::WorkerRecord> out;
+  const auto now = SystemClock{}.now();
+  for (unsigned i = 0; i < n; ++i) {
+    const auto hb = heartbeat_envelope(worker_name(i), 1);
+    conductor::WorkerRecord w;
+    w.id = worker_name(i);
+    w.hostname = hb.worker_heartbeat().hostname();
+    w.labels = {"default", "cpu"};
+    w.slots = 4;
+    w.free_slots = 4;
+    w.heartbeat_interval = std::chrono::milliseconds(5000);
+    w.online = true;
+    w.first_seen = w.last_seen = w.status_changed_at = now;
+    w.resources_json = codec::to_json(hb.worker_heartbeat().resources());
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+// Upserts of 200 workers' rows (heartbeat-shaped), `per_tx` upserts per
+// transaction; one iteration is one upsert.
+void run_upserts(benchmark::State& state, unsigned per_tx) {
+  TempStore store;
+  auto rows = workers(200);
+  uint64_t n = 0;
+  for (auto _ : state) {
+    if (n % per_tx == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+    auto& w = rows[n % rows.size()];
+    w.last_sequence = ++n;
+    if (!(*store).upsert_worker(w)) state.SkipWithError("upsert failed");
+    if (n % per_tx == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
+  }
+  (void)(*store).commit_batch();
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_StoreUpsertBatched1000(benchmark::State& state) { run_upserts(state, 1000); }
+BENCHMARK(BM_StoreUpsertBatched1000);
+
+void BM_StoreUpsertOnePerTransaction(benchmark::State& state) { run_upserts(state, 1); }
+BENCHMARK(BM_StoreUpsertOnePerTransaction);
+
+}  // namespace
+}  // namespace baton::bench

@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# Baton's benchmarks: builds Release binaries, starts a private RabbitMQ of its
+# own, measures event ingest against a raw rabbitmq-c consumer, footprint,
+# microbenchmarks and a rate-limited scale probe, and writes docs/BENCHMARKS.md
+# plus docs/benchmarks/latest.json. Not part of ./run.sh test; nothing here is
+# a pass/fail threshold.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+usage() {
+  cat <<EOF
+usage: bench/run.sh [--quick] [--reps N] [--events N] [--no-build]
+
+  (default)   3 repetitions, 100k events per ingest run, 20 s per scale step;
+              writes docs/BENCHMARKS.md and docs/benchmarks/latest.json
+  --quick     smoke run: 1 repetition, 10k events, 5 s per scale step; writes
+              its report under \$BATON_BENCH_WORK (var/bench/) only
+  --reps N    repetitions of the ingest comparison and microbenchmarks
+  --events N  events preloaded per ingest run
+  --no-build  use the binaries already in the build directory
+
+environment:
+  BATON_BENCH_SOURCE   source tree to build (default: this repository)
+  BATON_BENCH_BUILD    build directory (default: \$BATON_BENCH_SOURCE/build-bench)
+  BATON_BENCH_WORK     broker, logs and raw results (default: var/bench)
+  BATON_BENCH_JOBS     parallel build jobs (default: nproc)
+EOF
+}
+
+QUICK=0
+REPS=3
+EVENTS=100000
+SCALE_SECONDS=20
+BUILD_FIRST=1
+while (($#)); do
+  case $1 in
+    --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=5 ;;
+    --reps) REPS=$2; shift ;;
+    --events) EVENTS=$2; shift ;;
+    --no-build) BUILD_FIRST=0 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+WORKERS=200
+((EVENTS % WORKERS == 0)) || { echo "bench/run.sh: --events must be a multiple of $WORKERS" >&2; exit 2; }
+
+SRC=${BATON_BENCH_SOURCE:-$ROOT}
+BUILD=${BATON_BENCH_BUILD:-$SRC/build-bench}
+WORK=${BATON_BENCH_WORK:-$ROOT/var/bench}
+JOBS=${BATON_BENCH_JOBS:-$(nproc)}
+BIN=$BUILD/bin
+BROKER_DIR=$WORK/broker
+RESULTS=$WORK/results
+if ((QUICK)); then
+  OUT_MD=$WORK/BENCHMARKS.md
+  OUT_JSON=$WORK/quick.json
+else
+  OUT_MD=$ROOT/docs/BENCHMARKS.md
+  OUT_JSON=$ROOT/docs/benchmarks/latest.json
+fi
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+now() { date +%s.%N; }
+
+# ---------------------------------------------------------------- packages --
+
+PACKAGES=(
+  build-essential cmake pkg-config librabbitmq-dev libprotobuf-dev protobuf-compiler
+  libspdlog-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libboost-dev libcli11-dev
+  nlohmann-json3-dev libbenchmark-dev rabbitmq-server curl python3 binutils
+)
+
+ensure_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || { say "not Debian; make sure these are installed: ${PACKAGES[*]}"; return 0; }
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == "install ok installed" ]] || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  if ((EUID != 0)); then
+    die "missing packages: ${missing[*]} (sudo apt-get install -y --no-install-recommends ${missing[*]})"
+  fi
+  say "installing: ${missing[*]}"
+  # Keep the system rabbitmq-server service from starting; we run our own node.
+  local policy=/usr/sbin/policy-rc.d own_policy=0 rc=0
+  if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1; fi
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || rc=$?
+  ((own_policy)) && rm -f "$policy"
+  ((rc == 0)) || die "apt-get failed (exit $rc)"
+}
+
+# ------------------------------------------------------------------ process --
+
+PIDS=()
+BROKER_STARTED=0
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if ((BROKER_STARTED)); then "$ROOT/run.sh" broker-stop "$BROKER_DIR" || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Starts "$@" in the background with output in $1's log; sets REPLY to the pid.
+spawn() {
+  local log=$1
+  shift
+  "$@" </dev/null >"$log" 2>&1 &
+  REPLY=$!
+  PIDS+=("$REPLY")
+}
+
+stop_and_wait() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "pid $pid did not stop within 10 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# {"rss_kb", "hwm_kb", "pss_kb", "anon_kb"} of a running process: most of the
+# RSS of a small process is shared-library code, which PSS splits fairly.
+memory_json() {
+  awk '/^VmRSS:/ {rss = $2} /^VmHWM:/ {hwm = $2} /^Pss:/ {pss = $2} /^Anonymous:/ {anon = $2}
+    END {printf "{\"rss_kb\": %d, \"hwm_kb\": %d, \"pss_kb\": %d, \"anon_kb\": %d}", rss, hwm, pss, anon}' \
+    "/proc/$1/status" "/proc/$1/smaps_rollup"
+}
+
+wait_for_file() {
+  local f=$1 pid=$2 i
+  for ((i = 0; i < 300; i++)); do
+    [[ -s $f ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ------------------------------------------------------------------- broker --
+
+mgmt() {
+  local method=$1 path=$2 body=${3:-}
+  curl -fsS -u "$B_USER:$B_PASSWORD" -X "$method" -H 'content-type: application/json' \
+    ${body:+--data "$body"} "$B_MGMT_URL$path" >/dev/null
+}
+
+# A fresh vhost per measurement, so queues and stats never carry over.
+new_vhost() {
+  local vh=$1
+  mgmt DELETE "/api/vhosts/$vh" 2>/dev/null || true
+  mgmt PUT "/api/vhosts/$vh" '{}'
+  mgmt PUT "/api/permissions/$vh/$B_USER" '{"configure":".*","write":".*","read":".*"}'
+  REPLY="amqp://$B_USER:$B_PASSWORD@127.0.0.1:$B_AMQP_PORT/$vh"
+}
+
+drop_vhost() { mgmt DELETE "/api/vhosts/$1" || true; }
+
+amqp_tool() { "$BIN/baton-bench-amqp" "$@"; }
+
+# ---------------------------------------------------------------- conductor --
+
+# Writes a conductor config for a run in DIR (database, port file, console log).
+conductor_config() {
+  local dir=$1
+  mkdir -p "$dir"
+  cat >"$dir/conductor.yaml" <<EOF
+broker:
+  prefetch: 200
+database:
+  path: $dir/baton.db
+http:
+  listen: 127.0.0.1
+  port: 0
+  port_file: $dir/http.port
+log:
+  level: info
+  file: ""
+EOF
+}
+
+start_conductor() {
+  local dir=$1 url=$2
+  conductor_config "$dir"
+  spawn "$dir/conductor.log" env BATON_BROKER_URL="$url" BATON_API_TOKEN= BATON_DATABASE= BATON_HTTP_PORT= \
+    "$BIN/baton-conductor" --config "$dir/conductor.yaml"
+}
+
+# ------------------------------------------------------------------- ingest --
+
+# One preload + drain by the raw consumer; appends a JSON line to ingest.jsonl.
+ingest_raw() {
+  local rep=$1 url=$2 dir=$3
+  mkdir -p "$dir"
+  amqp_tool preload --url "$url" --count "$EVENTS" --workers "$WORKERS" >"$dir/preload-raw.json"
+  spawn "$dir/watch-raw.json" "$BIN/baton-bench-amqp" watch --url "$url"
+  local watch_pid=$REPLY
+  sleep 0.2
+  local t_spawn
+  t_spawn=$(now)
+  amqp_tool drain --url "$url" --count "$EVENTS" --prefetch 200 >"$dir/drain-raw.json"
+  wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-raw.json")"
+  local left
+  left=$(amqp_tool depth --url "$url")
+  printf '{"rep": %d, "kind": "raw", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "consumer": %s, "ready_after_close": %d}\n' \
+    "$rep" "$EVENTS" "$t_spawn" "$(cat "$dir/preload-raw.json")" "$(cat "$dir/watch-raw.json")" \
+    "$(cat "$dir/drain-raw.json")" "$left" >>"$RESULTS/ingest.jsonl"
+}
+
+# One preload + drain by baton-conductor; checks the database afterwards.
+ingest_conductor() {
+  local rep=$1 url=$2 dir=$3
+  mkdir -p "$dir"
+  amqp_tool preload --url "$url" --count "$EVENTS" --workers "$WORKERS" >"$dir/preload-conductor.json"
+  spawn "$dir/watch-conductor.json" "$BIN/baton-bench-amqp" watch --url "$url"
+  local watch_pid=$REPLY
+  sleep 0.2
+  local t_spawn
+  t_spawn=$(now)
+  start_conductor "$dir/conductor" "$url"
+  local conductor_pid=$REPLY
+  wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-conductor.json")"
+  # Ready is 0; the last prefetch window is still being committed and acked.
+  sleep 1
+  kill -0 "$conductor_pid" 2>/dev/null || die "the conductor exited; see $dir/conductor/conductor.log"
+  local mem
+  mem=$(memory_json "$conductor_pid")
+  stop_and_wait "$conductor_pid"
+  # After the conductor's connection is gone, anything it had not acked would
+  # be ready again.
+  local left
+  left=$(amqp_tool depth --url "$url")
+  local db_check
+  db_check=$(sqlite3 "$dir/conductor/baton.db" \
+    "SELECT COUNT(*) || ' ' || MIN(last_sequence) || ' ' || MAX(last_sequence) FROM workers")
+  local n min max
+  read -r n min max <<<"$db_check"
+  local applied
+  applied=$(sed -nE 's/.* ([0-9]+) events applied in ([0-9]+) batches.*/\1 \2/p' "$dir/conductor/conductor.log" | tail -n 1)
+  printf '{"rep": %d, "kind": "conductor", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "memory_after": %s, "ready_after_close": %d, "db_workers": %d, "db_min_sequence": %d, "db_max_sequence": %d, "expected_sequence": %d, "applied_batches": "%s"}\n' \
+    "$rep" "$EVENTS" "$t_spawn" "$(cat "$dir/preload-conductor.json")" "$(cat "$dir/watch-conductor.json")" "$mem" \
+    "$left" "$n" "$min" "$max" "$((EVENTS / WORKERS))" "$applied" >>"$RESULTS/ingest.jsonl"
+  if ((n != WORKERS || min != EVENTS / WORKERS || max != EVENTS / WORKERS || left != 0)); then
+    die "conductor run $rep: database has $n workers with sequences $min..$max (expected $WORKERS at $((EVENTS / WORKERS))), $left messages left"
+  fi
+}
+
+bench_ingest() {
+  local rep vh
+  for ((rep = 1; rep <= REPS; rep++)); do
+    new_vhost "bench-ingest-$rep"
+    local url=$REPLY dir=$WORK/ingest/$rep
+    rm -rf "$dir"
+    # Alternate the order, so neither side always runs on a warmer broker.
+    if ((rep % 2)); then
+      say "ingest $rep/$REPS: raw consumer, then baton-conductor ($EVENTS events)"
+      ingest_raw "$rep" "$url" "$dir"
+      ingest_conductor "$rep" "$url" "$dir"
+    else
+      say "ingest $rep/$REPS: baton-conductor, then raw consumer ($EVENTS events)"
+      ingest_conductor "$rep" "$url" "$dir"
+      ingest_raw "$rep" "$url" "$dir"
+    fi
+    drop_vhost "bench-ingest-$rep"
+  done
+}
+
+# ---------------------------------------------------------------- footprint --
+
+bench_footprint() {
+  say "footprint: an idle conductor and one worker heartbeating every 1 s for 12 s"
+  new_vhost bench-footprint
+  local url=$REPLY dir=$WORK/footprint
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  start_conductor "$dir/conductor" "$url"
+  local conductor_pid=$REPLY
+  wait_for_file "$dir/conductor/http.port" "$conductor_pid" || die "the conductor did not start; see $dir/conductor/conductor.log"
+  cat >"$dir/worker.yaml" <<EOF
+worker:
+  id: bench-idle
+  heartbeat_interval: 1s
+log:
+  level: info
+  file: ""
+EOF
+  spawn "$dir/worker.log" env BATON_BROKER_URL="$url" BATON_WORKER_ID= "$BIN/baton-worker" --config "$dir/worker.yaml"
+  local worker_pid=$REPLY
+  sleep 12
+  kill -0 "$worker_pid" 2>/dev/null || die "the worker exited; see $dir/worker.log"
+  local worker_mem conductor_mem
+  worker_mem=$(memory_json "$worker_pid")
+  conductor_mem=$(memory_json "$conductor_pid")
+  stop_and_wait "$worker_pid"
+  stop_and_wait "$conductor_pid"
+  drop_vhost bench-footprint
+
+  local sizes="" b size stripped
+  for b in baton-conductor baton-worker batonctl; do
+    size=$(stat -c %s "$BIN/$b")
+    strip -o "$dir/$b.stripped" "$BIN/$b"
+    stripped=$(stat -c %s "$dir/$b.stripped")
+    rm -f "$dir/$b.stripped"
+    sizes+="${sizes:+, }\"$b\": {\"bytes\": $size, \"stripped_bytes\": $stripped}"
+  done
+  printf '{"idle_worker": %s, "idle_conductor": %s, "binaries": {%s}}\n' "$worker_mem" "$conductor_mem" "$sizes" \
+    >"$RESULTS/footprint.json"
+}
+
+# -------------------------------------------------------------------- micro --
+
+bench_micro() {
+  say "microbenchmarks ($REPS repetitions)"
+  local min_time=0.5
+  ((QUICK)) && min_time=0.05
+  "$BIN/baton_micro_bench" --benchmark_repetitions="$REPS" --benchmark_report_aggregates_only="$((REPS > 1))" \
+    --benchmark_min_time="$min_time" --benchmark_out="$RESULTS/micro.json" --benchmark_out_format=json >&2
+}
+
+# -------------------------------------------------------------------- scale --
+
+bench_scale() {
+  local rate
+  : >"$RESULTS/scale.jsonl"
+  for rate in 1000 5000; do
+    # Simulated workers at the default 5 s heartbeat interval.
+    local workers=$((rate * 5))
+    say "scale probe: $rate heartbeats/s from $workers simulated workers for ${SCALE_SECONDS}s"
+    new_vhost "bench-scale-$rate"
+    local url=$REPLY dir=$WORK/scale/$rate
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    amqp_tool declare --url "$url"
+    start_conductor "$dir/conductor" "$url"
+    local conductor_pid=$REPLY
+    wait_for_file "$dir/conductor/http.port" "$conductor_pid" || die "the conductor did not start; see $dir/conductor/conductor.log"
+    sleep 1
+    amqp_tool loadgen --url "$url" --rate "$rate" --seconds "$SCALE_SECONDS" --workers "$workers" \
+      --pid "$conductor_pid" >"$dir/loadgen.json"
+    local mem
+    mem=$(memory_json "$conductor_pid")
+    stop_and_wait "$conductor_pid"
+    local db_workers
+    db_workers=$(sqlite3 "$dir/conductor/baton.db" "SELECT COUNT(*) FROM workers")
+    printf '{"rate": %d, "loadgen": %s, "memory_after": %s, "db_workers": %d}\n' \
+      "$rate" "$(cat "$dir/loadgen.json")" "$mem" "$db_workers" >>"$RESULTS/scale.jsonl"
+    drop_vhost "bench-scale-$rate"
+  done
+}
+
+# --------------------------------------------------------------------- main --
+
+main() {
+  local t_begin=$SECONDS
+  ensure_packages
+  if ((BUILD_FIRST)); then
+    say "building Release binaries in $BUILD"
+    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBATON_BUILD_TESTS=OFF -DBATON_BUILD_BENCH=ON >/dev/null
+    cmake --build "$BUILD" -j"$JOBS" --target baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp >/dev/null
+  fi
+  local b
+  for b in baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp; do
+    [[ -x $BIN/$b ]] || die "$BIN/$b is missing (run without --no-build)"
+  done
+  local t_built=$SECONDS
+
+  rm -rf "$RESULTS"
+  mkdir -p "$RESULTS" "$WORK"
+  : >"$RESULTS/ingest.jsonl"
+
+  say "starting a private RabbitMQ under $BROKER_DIR"
+  BROKER_STARTED=1
+  "$ROOT/run.sh" broker-start "$BROKER_DIR"
+  local env_file=$BROKER_DIR/broker.env
+  B_USER=$(sed -n 's/^USER=//p' "$env_file")
+  B_PASSWORD=$(sed -n 's/^PASSWORD=//p' "$env_file")
+  B_AMQP_PORT=$(sed -n 's/^AMQP_PORT=//p' "$env_file")
+  B_MGMT_URL=$(sed -n 's/^MGMT_URL=//p' "$env_file")
+
+  bench_ingest
+  bench_footprint
+  bench_micro
+  bench_scale
+
+  "$ROOT/run.sh" broker-stop "$BROKER_DIR"
+  BROKER_STARTED=0
+
+  local commit="unknown" dirty=""
+  if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    commit=$(git -C "$ROOT" rev-parse --short HEAD)
+    [[ $SRC == "$ROOT" && -n $(git -C "$ROOT" status --porcelain -- . ':!bench' ':!docs' 2>/dev/null) ]] && dirty=" + uncommitted changes"
+  fi
+  python3 "$ROOT/bench/report.py" \
+    --results "$RESULTS" --out-md "$OUT_MD" --out-json "$OUT_JSON" \
+    --quick "$QUICK" --reps "$REPS" --events "$EVENTS" --workers "$WORKERS" --scale-seconds "$SCALE_SECONDS" \
+    --commit "$commit$dirty" --rabbitmq "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)" \
+    --build-seconds "$((t_built - t_begin))" --bench-seconds "$((SECONDS - t_built))"
+  say "wrote $OUT_MD and $OUT_JSON (measuring took $((SECONDS - t_built)) s)"
+}
+
+main
