@@ -40,6 +40,7 @@ Status ConductorApp::start() {
   transport_ = std::make_unique<amqp::RabbitTransport>(
       options, [this](amqp::Delivery d) { on_delivery(std::move(d)); });
   pipeline_ = std::make_unique<EventPipeline>(*store_, *transport_, *workers_);
+  pipeline_->set_post([this](std::function<void()> f) { asio::post(io_, std::move(f)); });
 
   cases_ = std::make_unique<CaseScheduler>(*store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
                                            [this](std::function<void()> f) { asio::post(io_, std::move(f)); });

@@ -34,9 +34,12 @@ class FakeTransport final : public Transport {
     std::lock_guard lock(mu_);
     rejects_.emplace_back(delivery, requeue);
   }
-  void dead_letter(const Delivery& delivery, std::string reason) override {
-    std::lock_guard lock(mu_);
-    dead_letters_.emplace_back(delivery, std::move(reason));
+  void dead_letter(const Delivery& delivery, std::string reason, std::function<void()> settled = {}) override {
+    {
+      std::lock_guard lock(mu_);
+      dead_letters_.emplace_back(delivery, std::move(reason));
+    }
+    if (settled) settled();
   }
   bool connected() const override { return connected_; }
 

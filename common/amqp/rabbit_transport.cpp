@@ -71,7 +71,7 @@ void RabbitTransport::reject(DeliveryRef delivery, bool requeue) {
   if (consumer_) consumer_->settle({Settlement::Kind::reject, delivery, requeue});
 }
 
-void RabbitTransport::dead_letter(const Delivery& delivery, std::string reason) {
+void RabbitTransport::dead_letter(const Delivery& delivery, std::string reason, std::function<void()> settled) {
   OutgoingMessage copy;
   copy.exchange = options_.dead_letter_exchange;
   copy.routing_key = delivery.routing_key;
@@ -88,7 +88,7 @@ void RabbitTransport::dead_letter(const Delivery& delivery, std::string reason) 
   copy.headers["x-baton-original-routing-key"] = delivery.routing_key;
   const DeliveryRef original = ref(delivery);
   stats_->dead_lettered.fetch_add(1);
-  publish(std::move(copy), [this, original](PublishOutcome outcome) {
+  publish(std::move(copy), [this, original, settled = std::move(settled)](PublishOutcome outcome) {
     if (outcome == PublishOutcome::confirmed) {
       ack(original);
     } else if (outcome != PublishOutcome::abandoned) {
@@ -97,6 +97,7 @@ void RabbitTransport::dead_letter(const Delivery& delivery, std::string reason) 
       reject(original, false);
     }
     // Abandoned: we are stopping; the unacked original is redelivered later.
+    if (settled) settled();
   });
 }
 

@@ -44,7 +44,7 @@ class RabbitTransport final : public Transport {
   void publish(OutgoingMessage message, PublishCallback done) override;
   void ack(DeliveryRef delivery, bool multiple = false) override;
   void reject(DeliveryRef delivery, bool requeue) override;
-  void dead_letter(const Delivery& delivery, std::string reason) override;
+  void dead_letter(const Delivery& delivery, std::string reason, std::function<void()> settled = {}) override;
   bool connected() const override;
 
   const TransportStats& stats() const { return *stats_; }

@@ -109,8 +109,9 @@ class Transport {
 
   // Publishes a copy to the dead-letter exchange with the reason in the
   // x-baton-reason header and acks the original once that copy is confirmed,
-  // so nothing is lost between the two.
-  virtual void dead_letter(const Delivery& delivery, std::string reason) = 0;
+  // so nothing is lost between the two. `settled` runs (on an I/O thread) once
+  // the original's ack or reject has been queued, or the attempt was given up.
+  virtual void dead_letter(const Delivery& delivery, std::string reason, std::function<void()> settled = {}) = 0;
 
   // Thread-safe. basic.reject: with requeue=false the queue's own dead-letter
   // exchange receives the message unchanged (used for oversized bodies, which

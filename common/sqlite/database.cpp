@@ -26,6 +26,10 @@ Statement& Statement::bind(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -56,6 +60,11 @@ std::string Statement::column_text(int col) const {
   const auto* text = sqlite3_column_text(stmt_, col);
   if (!text) return {};
   return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col));
+}
+std::string Statement::column_blob(int col) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  if (!bytes) return {};
+  return std::string(bytes, sqlite3_column_bytes(stmt_, col));
 }
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 

@@ -31,6 +31,7 @@ class Statement {
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
   Statement& bind_null(int index);
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // true: a row is ready; false: done. Errors carry SQLite's message.
   Result<bool> step();
@@ -41,6 +42,7 @@ class Statement {
   int64_t column_int(int col) const;
   double column_double(int col) const;
   std::string column_text(int col) const;
+  std::string column_blob(int col) const;
   bool column_is_null(int col) const;
 
  private:

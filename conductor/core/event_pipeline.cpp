@@ -106,8 +106,12 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
     stats_.dead_lettered++;
     if (delivery.oversized)
       transport_.reject(amqp::ref(delivery), false);
-    else
-      transport_.dead_letter(delivery, st.error().message);
+    else {
+      const std::pair<uint64_t, uint64_t> key{delivery.generation, delivery.delivery_tag};
+      dead_letters_in_flight_.insert(key);
+      transport_.dead_letter(delivery, st.error().message,
+                             [this, key] { post_([this, key] { dead_letters_in_flight_.erase(key); }); });
+    }
     return first;
   }
   stats_.applied++;
@@ -119,6 +123,23 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
   return first;
 }
 
+// Deliveries arrive in tag order and each is acked, rejected or dead-lettered
+// before a later one, so one `multiple` ack settles a whole batch, unless the
+// batch spans a reconnect or a dead-lettered message in it is still waiting.
+void EventPipeline::ack_batch() {
+  if (batch_.empty()) return;
+  const amqp::DeliveryRef last = batch_.back();
+  bool one_ack = true;
+  for (const auto& r : batch_) one_ack = one_ack && r.generation == last.generation;
+  for (const auto& [generation, tag] : dead_letters_in_flight_)
+    one_ack = one_ack && !(generation == last.generation && tag < last.delivery_tag);
+  if (one_ack) {
+    transport_.ack(last, true);
+    return;
+  }
+  for (const auto& r : batch_) transport_.ack(r);
+}
+
 Status EventPipeline::flush() {
   if (!store_.in_batch()) return {};
   Status committed = store_.commit_batch();
@@ -128,7 +149,7 @@ Status EventPipeline::flush() {
     for (const auto& r : batch_) transport_.reject(r, true);
   } else {
     stats_.batches++;
-    for (const auto& r : batch_) transport_.ack(r);
+    ack_batch();
   }
   batch_.clear();
   return committed;

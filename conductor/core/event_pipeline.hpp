@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "common/amqp/transport.hpp"
@@ -31,6 +34,9 @@ class EventPipeline {
   static constexpr size_t kMaxBatch = 1000;
 
   EventPipeline(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers);
+  // How callbacks from the transport's threads get back onto the core strand
+  // (inline by default, which suits FakeTransport).
+  void set_post(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
   // Step events and the intake queue go to the scheduler once it is set.
   void set_case_scheduler(CaseScheduler* cases) { cases_ = cases; }
 
@@ -59,7 +65,13 @@ class EventPipeline {
   amqp::Transport& transport_;
   WorkerRegistry& workers_;
   CaseScheduler* cases_ = nullptr;
+  void ack_batch();
+
   std::vector<amqp::DeliveryRef> batch_;
+  // Dead-lettered deliveries whose original is not settled yet: a multiple
+  // ack must not cover them (their own ack would then name an unknown tag).
+  std::set<std::pair<uint64_t, uint64_t>> dead_letters_in_flight_;
+  std::function<void(std::function<void()>)> post_ = [](std::function<void()> f) { f(); };
   PipelineStats stats_;
   std::shared_ptr<spdlog::logger> log_;
 };

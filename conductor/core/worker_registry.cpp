@@ -105,7 +105,7 @@ Status WorkerRegistry::on_heartbeat(const v1::WorkerHeartbeat& m) {
   if (!m.hostname().empty()) w.hostname = m.hostname();
   if (m.heartbeat_interval_ms() > 0) w.heartbeat_interval = std::chrono::milliseconds(m.heartbeat_interval_ms());
   w.free_slots = m.free_slots();
-  w.resources_json = codec::to_json(m.resources());
+  w.resources_pb = m.resources().SerializeAsString();
   w.last_seen = clock_.now();
   if (auto st = set_online(w, true, "heartbeat resumed"); !st) return st;
   return save(w);

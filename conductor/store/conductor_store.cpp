@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/codec/envelope_codec.hpp"
 #include "conductor/store/schema.hpp"
 
 namespace baton::conductor {
@@ -10,7 +11,7 @@ namespace {
 
 constexpr const char* kWorkerColumns =
     "id, hostname, version, labels, slots, free_slots, heartbeat_interval_ms, status, first_seen_ms, "
-    "last_seen_ms, status_changed_ms, last_sequence, offline_reason, resources, gpus";
+    "last_seen_ms, status_changed_ms, last_sequence, offline_reason, resources, gpus, resources_pb";
 
 WorkerRecord read_worker(const sqlite::Statement& row) {
   WorkerRecord w;
@@ -32,6 +33,11 @@ WorkerRecord read_worker(const sqlite::Statement& row) {
   w.offline_reason = row.column_text(12);
   w.resources_json = row.column_text(13);
   w.gpus_json = row.column_text(14);
+  w.resources_pb = row.column_blob(15);
+  if (!w.resources_pb.empty()) {
+    v1::Resources resources;
+    if (resources.ParseFromString(w.resources_pb)) w.resources_json = codec::to_json(resources);
+  }
   return w;
 }
 
@@ -87,12 +93,15 @@ Status ConductorStore::commit_batch() {
 }
 
 Status ConductorStore::upsert_worker(const WorkerRecord& w) {
-  auto stmt = db_.prepare(std::string("INSERT INTO workers (") + kWorkerColumns +
-                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
-                          "ON CONFLICT (id) DO UPDATE SET hostname = ?2, version = ?3, labels = ?4, slots = ?5, "
-                          "free_slots = ?6, heartbeat_interval_ms = ?7, status = ?8, last_seen_ms = ?10, "
-                          "status_changed_ms = ?11, last_sequence = ?12, offline_reason = ?13, resources = ?14, "
-                          "gpus = ?15");
+  // Built once: the statement cache is keyed by the SQL text, and this runs per heartbeat.
+  static const std::string sql =
+      std::string("INSERT INTO workers (") + kWorkerColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+      "ON CONFLICT (id) DO UPDATE SET hostname = ?2, version = ?3, labels = ?4, slots = ?5, "
+      "free_slots = ?6, heartbeat_interval_ms = ?7, status = ?8, last_seen_ms = ?10, "
+      "status_changed_ms = ?11, last_sequence = ?12, offline_reason = ?13, resources = ?14, "
+      "gpus = ?15, resources_pb = ?16";
+  auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
   auto& s = **stmt;
   s.bind(1, w.id)
@@ -109,7 +118,8 @@ Status ConductorStore::upsert_worker(const WorkerRecord& w) {
       .bind(12, w.last_sequence)
       .bind(13, w.offline_reason)
       .bind(14, w.resources_json)
-      .bind(15, w.gpus_json);
+      .bind(15, w.gpus_json)
+      .bind_blob(16, w.resources_pb);
   return s.run();
 }
 

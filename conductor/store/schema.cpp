@@ -85,6 +85,9 @@ CREATE TABLE step_attempts (
   PRIMARY KEY (case_id, step, attempt)
 );
 )sql",
+      R"sql(
+ALTER TABLE workers ADD COLUMN resources_pb BLOB NOT NULL DEFAULT x'';
+)sql",
   };
   return migrations;
 }

@@ -9,9 +9,11 @@
 
 namespace baton::conductor {
 
-// A worker as the conductor knows it. resources_json and gpus_json hold the
-// latest heartbeat's Resources and the registration's GpuInfo list in the
-// protobuf JSON mapping, so the API can hand them out as they are.
+// A worker as the conductor knows it. resources_pb is the latest heartbeat's
+// Resources as protobuf bytes: heartbeats are the hottest write, and JSON is
+// only needed when someone reads the worker, so the store renders
+// resources_json on reads. gpus_json holds the registration's GpuInfo list in
+// the protobuf JSON mapping.
 struct WorkerRecord {
   std::string id;
   std::string hostname;
@@ -26,7 +28,8 @@ struct WorkerRecord {
   TimePoint status_changed_at{};
   uint64_t last_sequence = 0;
   std::string offline_reason;
-  std::string resources_json = "{}";
+  std::string resources_pb;
+  std::string resources_json = "{}";  // filled by the store's reads
   std::string gpus_json = "[]";
 };
 

@@ -84,7 +84,11 @@ TEST_F(WorkerRegistryTest, HeartbeatsKeepAWorkerOnlineAndBringItBack) {
   ASSERT_TRUE(registry_->on_heartbeat(heartbeat("w1", 11)).ok());
   EXPECT_TRUE(registry_->find("w1")->online);
   EXPECT_EQ(registry_->find("w1")->free_slots, 5u);
-  EXPECT_NE(registry_->find("w1")->resources_json.find("cpu_percent"), std::string::npos);
+  v1::Resources resources;
+  ASSERT_TRUE(resources.ParseFromString(registry_->find("w1")->resources_pb));
+  EXPECT_EQ(resources.cpu_percent(), 50);
+  EXPECT_NE((*store_->find_worker("w1"))->resources_json.find("\"cpu_percent\":50"), std::string::npos)
+      << "rendered on read";
 }
 
 TEST_F(WorkerRegistryTest, ARepeatedHeartbeatIsAppliedOnce) {
