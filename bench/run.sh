@@ -211,7 +211,7 @@ ingest_raw() {
   sleep 0.2
   local t_spawn
   t_spawn=$(now)
-  amqp_tool drain --url "$url" --count "$EVENTS" --prefetch 200 >"$dir/drain-raw.json"
+  amqp_tool drain --url "$url" --count "$EVENTS" --prefetch 200 --ack-every 100 >"$dir/drain-raw.json"
   wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-raw.json")"
   local left
   left=$(amqp_tool depth --url "$url")

@@ -44,8 +44,8 @@ void BM_HeartbeatDecodeJson(benchmark::State& state) {
 }
 BENCHMARK(BM_HeartbeatDecodeJson);
 
-// What the conductor does per heartbeat besides the upsert: the Resources
-// message to JSON for the workers table.
+// What the API does for each worker it returns: the stored Resources bytes
+// rendered as JSON (heartbeats themselves store the bytes).
 void BM_HeartbeatResourcesToJson(benchmark::State& state) {
   const auto envelope = heartbeat_envelope("bench-w0001", 42);
   for (auto _ : state) benchmark::DoNotOptimize(codec::to_json(envelope.worker_heartbeat().resources()));

@@ -81,21 +81,6 @@ std::map<std::string, std::string> build_env(const ProcessOptions& options) {
   return env;
 }
 
-std::optional<std::string> find_in_path(const std::string& name, std::string_view path_var) {
-  size_t start = 0;
-  while (start <= path_var.size()) {
-    size_t end = path_var.find(':', start);
-    if (end == std::string_view::npos) end = path_var.size();
-    std::string dir(path_var.substr(start, end - start));
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
-}
 
 enum class ChildStage : int { setup = 1, chdir = 2, exec = 3 };
 
@@ -259,6 +244,22 @@ Error start_error(const ChildFailure& failure, const std::string& program, const
 }
 
 }  // namespace
+
+std::optional<std::string> find_in_path(const std::string& name, std::string_view path_var) {
+  size_t start = 0;
+  while (start <= path_var.size()) {
+    size_t end = path_var.find(':', start);
+    if (end == std::string_view::npos) end = path_var.size();
+    std::string dir(path_var.substr(start, end - start));
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
 
 Result<ProcessResult> run_process(const ProcessOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) {

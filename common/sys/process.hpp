@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
+#include <optional>
 #include <vector>
 
 #include "common/core/result.hpp"
@@ -43,5 +45,9 @@ Result<ProcessResult> run_process(const ProcessOptions& options);
 
 // "exit 3", "killed by SIGKILL after timeout (ran 5003 ms)".
 std::string describe(const ProcessResult& result);
+
+// The first executable regular file called `name` in a PATH-style list of
+// directories (an empty entry means the current directory).
+std::optional<std::string> find_in_path(const std::string& name, std::string_view path_var);
 
 }  // namespace baton::sys

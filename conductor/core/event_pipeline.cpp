@@ -117,7 +117,7 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
   stats_.applied++;
   batch_.push_back(amqp::ref(delivery));
   if (batch_.size() >= kMaxBatch) {
-    flush();
+    (void)flush();  // logs and requeues on failure itself
     return false;
   }
   return first;

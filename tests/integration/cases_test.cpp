@@ -201,5 +201,33 @@ TEST_F(Cases, CasesOfAKilledWorkerFinishOnTheOtherOne) {
   }
 }
 
+TEST_F(Cases, TheIntakeQueueTakesJsonAnswersOnReplyToAndDeadLettersRefusals) {
+  start();
+  const auto vhost = sys_->broker().vhost;
+  testing::declare_queue(vhost, "script.replies");
+  testing::mgmt_publish(vhost, "", "baton.intake",
+                        R"({"submit_case":{"case_id":"from-queue","workflow":"flaky","params":{"fail_until":"1"}}})",
+                        "application/json", {{"reply_to", "script.replies"}, {"correlation_id", "req-1"}});
+  ASSERT_TRUE(eventually([&] { return status("from-queue") == "COMPLETED"; }, 30s)) << get("from-queue").dump(1);
+
+  testing::mgmt_publish(vhost, "", "baton.intake", R"({"submit_case":{"case_id":"bad","workflow":"nope"}})",
+                        "application/json", {{"reply_to", "script.replies"}, {"correlation_id", "req-2"}});
+  ASSERT_TRUE(eventually([&] { return testing::queue_depth(vhost, "script.replies") == 2; }, 20s));
+  const auto replies = testing::take_messages(vhost, "script.replies", 2);
+  std::map<std::string, nlohmann::json> by_request;
+  for (const auto& r : replies)
+    by_request[r["properties"]["correlation_id"]] = nlohmann::json::parse(r["payload"].get<std::string>());
+  EXPECT_EQ(by_request["req-1"]["intake_reply"]["accepted"], true) << by_request["req-1"].dump();
+  EXPECT_EQ(by_request["req-1"]["intake_reply"]["case_id"], "from-queue");
+  EXPECT_EQ(by_request["req-2"]["intake_reply"]["accepted"], false);
+  EXPECT_NE(by_request["req-2"]["intake_reply"]["reason"].get<std::string>().find("unknown workflow"),
+            std::string::npos);
+
+  ASSERT_TRUE(eventually([&] { return testing::queue_depth(vhost, "baton.dead") == 1; }, 20s));
+  const auto dead = testing::take_messages(vhost, "baton.dead", 1);
+  EXPECT_NE(dead[0]["properties"]["headers"]["x-baton-reason"].get<std::string>().find("unknown workflow"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace baton

@@ -1,5 +1,7 @@
 #include "worker/jobs/supervisor.hpp"
 
+#include "common/sys/process.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -263,20 +265,7 @@ class Fd {
 std::optional<std::string> resolve_program(const std::string& name, const std::map<std::string, std::string>& env) {
   if (name.find('/') != std::string::npos) return name;
   auto path = env.find("PATH");
-  std::string dirs = path != env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
+  return sys::find_in_path(name, path != env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin");
 }
 
 struct ProcStat {

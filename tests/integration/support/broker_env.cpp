@@ -118,13 +118,20 @@ nlohmann::json take_messages(const std::string& vhost, const std::string& queue,
 }
 
 void mgmt_publish(const std::string& vhost, const std::string& exchange, const std::string& routing_key,
-                  const std::string& payload, const std::string& content_type) {
-  auto res = mgmt_post("/api/exchanges/" + encode_vhost(vhost) + "/" + exchange + "/publish",
-                       {{"properties", {{"content_type", content_type}, {"delivery_mode", 2}}},
+                  const std::string& payload, const std::string& content_type, const nlohmann::json& extra_properties) {
+  nlohmann::json properties = {{"content_type", content_type}, {"delivery_mode", 2}};
+  properties.update(extra_properties);
+  auto res = mgmt_post("/api/exchanges/" + encode_vhost(vhost) + "/" + (exchange.empty() ? "amq.default" : exchange) +
+                           "/publish",
+                       {{"properties", properties},
                         {"routing_key", routing_key},
                         {"payload", payload},
                         {"payload_encoding", "string"}});
   if (!res.value("routed", false)) throw std::runtime_error("message to " + exchange + " was not routed");
+}
+
+void declare_queue(const std::string& vhost, const std::string& queue) {
+  mgmt("PUT", "/api/queues/" + encode_vhost(vhost) + "/" + queue, R"({"durable":true})");
 }
 
 int broker_ctl(const std::vector<std::string>& args) {

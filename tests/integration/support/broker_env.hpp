@@ -39,7 +39,10 @@ long queue_depth(const std::string& vhost, const std::string& queue);
 nlohmann::json take_messages(const std::string& vhost, const std::string& queue, int n);
 // Publishes through the management API: an independent client.
 void mgmt_publish(const std::string& vhost, const std::string& exchange, const std::string& routing_key,
-                  const std::string& payload, const std::string& content_type);
+                  const std::string& payload, const std::string& content_type,
+                  const nlohmann::json& extra_properties = nlohmann::json::object());
+// Declares a plain durable queue (e.g. for replies).
+void declare_queue(const std::string& vhost, const std::string& queue);
 
 // rabbitmqctl against the private node, e.g. {"stop_app"}; returns the exit code.
 int broker_ctl(const std::vector<std::string>& args);
