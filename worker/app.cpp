@@ -20,6 +20,7 @@ WorkerApp::WorkerApp(WorkerConfig config)
       reporter_(config_, short_hostname()) {}
 
 WorkerApp::~WorkerApp() {
+  if (drain_thread_.joinable()) drain_thread_.join();
   {
     std::lock_guard lock(gpu_mu_);
     stopping_ = true;
@@ -57,7 +58,7 @@ Status WorkerApp::start() {
   // broker that lost its queues, learns about us again without a restart.
   transport_->set_connection_listener([this](bool up) {
     if (up) asio::post(io_, [this] {
-        if (!stopping_) publish(reporter_.registration(clock_.now()), "register");
+        if (!stopping_ || draining_) publish(reporter_.registration(clock_.now()), "register");
       });
   });
   log->info("broker {}", amqp::redacted_url(config_.broker));
@@ -91,8 +92,21 @@ void WorkerApp::on_command(amqp::Delivery delivery) {
   if (!envelope) {
     reason = envelope.error().message;
   } else if (stopping_ && envelope->has_run_step()) {
-    // Not ours to start any more: back in the queue for when we return.
-    transport_->reject(amqp::ref(delivery), true);
+    if (!draining_) {
+      // Not ours to start any more: back in the queue for when we return.
+      transport_->reject(amqp::ref(delivery), true);
+      return;
+    }
+    // Placed before the conductor heard we are draining: hand it back.
+    v1::Envelope rejected;
+    auto* r = rejected.mutable_step_rejected();
+    r->mutable_step()->set_case_id(envelope->run_step().case_id());
+    r->mutable_step()->set_step_index(envelope->run_step().step_index());
+    r->mutable_step()->set_attempt(envelope->run_step().attempt());
+    r->mutable_step()->set_worker_id(config_.id);
+    r->set_reason("worker " + config_.id + " is draining");
+    emit(std::move(rejected));
+    transport_->ack(amqp::ref(delivery));
     return;
   } else {
     switch (envelope->body_case()) {
@@ -117,11 +131,16 @@ void WorkerApp::on_command(amqp::Delivery delivery) {
   transport_->dead_letter(delivery, reason);
 }
 
+void WorkerApp::send_heartbeat() {
+  publish(reporter_.heartbeat(sampler_.sample(), draining_ ? 0 : jobs_->free_slots(), clock_.now(), draining_),
+          "heartbeat");
+}
+
 void WorkerApp::schedule_heartbeat() {
   heartbeat_timer_.expires_after(config_.heartbeat_interval);
   heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    publish(reporter_.heartbeat(sampler_.sample(), jobs_->free_slots(), clock_.now()), "heartbeat");
+    if (ec || (stopping_ && !draining_)) return;
+    send_heartbeat();
     schedule_heartbeat();
   });
 }
@@ -143,7 +162,30 @@ void WorkerApp::shutdown(const char* why) {
   }
   gpu_cv_.notify_all();
   auto log = log::logger("baton-worker");
-  log->info("{}: stopping", why);
+  const size_t running = jobs_->running_count();
+  if (config_.jobs.drain_on_stop && running > 0) {
+    // RunSteps go back to the queue (see on_command), heartbeats say 0 free
+    // slots, and cancels still reach the jobs until they are done.
+    draining_ = true;
+    log->info("{}: draining {} running jobs before stopping (up to {} s)", why, running,
+              std::chrono::duration_cast<std::chrono::seconds>(config_.jobs.drain_timeout).count());
+    send_heartbeat();  // tell the conductor now, not one interval later
+    drain_thread_ = std::thread([this, reason = std::string(why)] {
+      const bool idle = jobs_->wait_idle(config_.jobs.drain_timeout);
+      asio::post(io_, [this, reason, idle] {
+        if (!idle) log::logger("baton-worker")->warn("drain timed out; jobs keep running and are re-adopted");
+        draining_ = false;
+        say_goodbye_and_stop(reason);
+      });
+    });
+    return;
+  }
+  log->info("{}: stopping{}", why, running ? " (" + std::to_string(running) + " jobs keep running)" : "");
+  say_goodbye_and_stop(why);
+}
+
+void WorkerApp::say_goodbye_and_stop(const std::string& why) {
+  auto log = log::logger("baton-worker");
   transport_->pause_consuming();
   heartbeat_timer_.cancel();
   const auto finish = [this, log] {
@@ -168,7 +210,7 @@ void WorkerApp::run() {
     if (!ec) shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
   // The first heartbeat goes out right away rather than one interval late.
-  asio::post(io_, [this] { publish(reporter_.heartbeat(sampler_.sample(), jobs_->free_slots(), clock_.now()), "heartbeat"); });
+  asio::post(io_, [this] { send_heartbeat(); });
   schedule_heartbeat();
   io_.run();
 }

@@ -34,8 +34,10 @@ class WorkerApp {
   void on_command(amqp::Delivery delivery);
   void emit(v1::Envelope event);
   void schedule_heartbeat();
+  void send_heartbeat();
   void gpu_loop();
   void shutdown(const char* why);
+  void say_goodbye_and_stop(const std::string& why);
 
   WorkerConfig config_;
   SystemClock clock_;
@@ -53,6 +55,9 @@ class WorkerApp {
   std::mutex gpu_mu_;
   std::condition_variable gpu_cv_;
   bool stopping_ = false;
+  // Stopping, but heartbeats go on until the running jobs are done.
+  bool draining_ = false;
+  std::thread drain_thread_;
 };
 
 }  // namespace baton::worker

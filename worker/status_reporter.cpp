@@ -42,13 +42,14 @@ v1::Envelope StatusReporter::registration(TimePoint now) const {
   return e;
 }
 
-v1::Envelope StatusReporter::heartbeat(v1::Resources resources, unsigned free_slots, TimePoint now) {
+v1::Envelope StatusReporter::heartbeat(v1::Resources resources, unsigned free_slots, TimePoint now, bool draining) {
   v1::Envelope e;
   auto* h = e.mutable_worker_heartbeat();
   h->set_worker_id(config_.id);
   h->set_sequence(++sequence_);
   h->set_heartbeat_interval_ms(static_cast<uint32_t>(config_.heartbeat_interval.count()));
   h->set_free_slots(free_slots);
+  h->set_draining(draining);
   h->set_hostname(hostname_);
   {
     std::lock_guard lock(gpu_mu_);

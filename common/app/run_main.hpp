@@ -14,11 +14,16 @@ namespace baton {
 // command line, load and validate the config (exit 2 naming file, line and
 // key), optionally stop there (--check-config), then start and run the app
 // (exit 1 when it cannot start).
+// `add_flags` may add process-specific flags; `apply_flags` then folds them
+// into the loaded config.
 template <class Config, class App>
 int run_main(int argc, char** argv, const std::string& name, const std::string& description,
-             std::string config_path, const std::function<Config(const std::string&)>& load) {
+             std::string config_path, const std::function<Config(const std::string&)>& load,
+             const std::function<void(CLI::App&)>& add_flags = {},
+             const std::function<void(Config&)>& apply_flags = {}) {
   CLI::App cli{name + ": " + description};
   bool check_only = false;
+  if (add_flags) add_flags(cli);
   cli.add_option("-c,--config", config_path, "YAML config file")->capture_default_str();
   cli.add_flag("--check-config", check_only, "validate the config and exit (0 valid, 2 invalid)");
   cli.set_version_flag("--version", BATON_VERSION);
@@ -31,6 +36,7 @@ int run_main(int argc, char** argv, const std::string& name, const std::string& 
     std::cerr << name << ": " << e.what() << "\n";
     return 2;
   }
+  if (apply_flags) apply_flags(config);
   if (check_only) {
     std::cout << config_path << ": ok\n";
     return 0;

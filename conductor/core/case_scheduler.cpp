@@ -191,7 +191,7 @@ Result<bool> CaseScheduler::try_place(Active& a) {
   const WorkerRecord* best = nullptr;
   unsigned best_free = 0;
   for (const auto& [id, w] : workers_.all()) {
-    if (!w.online || !has_label(w, step.pool)) continue;
+    if (!w.online || w.draining || !has_label(w, step.pool)) continue;
     const Usage& use = usage_[id];
     const unsigned free_slots = w.slots > use.slots ? w.slots - use.slots : 0;
     const size_t free_gpus = gpu_indices(w).size() - std::min(use.gpus.size(), gpu_indices(w).size());
@@ -457,6 +457,16 @@ Status CaseScheduler::on_step_rejected(const v1::StepRejected& e) {
   Active* a = current(e.step(), false);
   if (!a) return {};
   if (auto st = finish_attempt(*a, AttemptStatus::rejected, e.reason()); !st) return st;
+  const WorkerRecord* worker = workers_.find(e.step().worker_id());
+  if (worker && worker->draining && !a->record.cancel_requested) {
+    // Placed just before we heard it was draining: not the step's fault.
+    a->record.retry_base += 1;
+    if (auto st = transition(*a, CaseStatus::queued, e.step().worker_id() + " is draining; " + describe_step(*a) +
+                                                         " requeued");
+        !st)
+      return st;
+    return place_waiting();
+  }
   return after_failure(*a, "refused by " + e.step().worker_id() + ": " + e.reason());
 }
 

@@ -88,6 +88,7 @@ Status WorkerRegistry::on_register(const v1::WorkerRegister& m) {
   w.free_slots = m.slots();
   if (m.heartbeat_interval_ms() > 0) w.heartbeat_interval = std::chrono::milliseconds(m.heartbeat_interval_ms());
   w.gpus_json = gpus_to_json(m.gpus());
+  w.draining = false;
   // A new process numbers its heartbeats from 1 again.
   w.last_sequence = 0;
   w.last_seen = clock_.now();
@@ -105,6 +106,7 @@ Status WorkerRegistry::on_heartbeat(const v1::WorkerHeartbeat& m) {
   if (!m.hostname().empty()) w.hostname = m.hostname();
   if (m.heartbeat_interval_ms() > 0) w.heartbeat_interval = std::chrono::milliseconds(m.heartbeat_interval_ms());
   w.free_slots = m.free_slots();
+  w.draining = m.draining();
   w.resources_pb = m.resources().SerializeAsString();
   w.last_seen = clock_.now();
   if (auto st = set_online(w, true, "heartbeat resumed"); !st) return st;

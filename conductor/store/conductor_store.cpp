@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kWorkerColumns =
     "id, hostname, version, labels, slots, free_slots, heartbeat_interval_ms, status, first_seen_ms, "
-    "last_seen_ms, status_changed_ms, last_sequence, offline_reason, resources, gpus, resources_pb";
+    "last_seen_ms, status_changed_ms, last_sequence, offline_reason, resources, gpus, resources_pb, draining";
 
 WorkerRecord read_worker(const sqlite::Statement& row) {
   WorkerRecord w;
@@ -34,6 +34,7 @@ WorkerRecord read_worker(const sqlite::Statement& row) {
   w.resources_json = row.column_text(13);
   w.gpus_json = row.column_text(14);
   w.resources_pb = row.column_blob(15);
+  w.draining = row.column_int(16) != 0;
   if (!w.resources_pb.empty()) {
     v1::Resources resources;
     if (resources.ParseFromString(w.resources_pb)) w.resources_json = codec::to_json(resources);
@@ -96,11 +97,11 @@ Status ConductorStore::upsert_worker(const WorkerRecord& w) {
   // Built once: the statement cache is keyed by the SQL text, and this runs per heartbeat.
   static const std::string sql =
       std::string("INSERT INTO workers (") + kWorkerColumns +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
       "ON CONFLICT (id) DO UPDATE SET hostname = ?2, version = ?3, labels = ?4, slots = ?5, "
       "free_slots = ?6, heartbeat_interval_ms = ?7, status = ?8, last_seen_ms = ?10, "
       "status_changed_ms = ?11, last_sequence = ?12, offline_reason = ?13, resources = ?14, "
-      "gpus = ?15, resources_pb = ?16";
+      "gpus = ?15, resources_pb = ?16, draining = ?17";
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
   auto& s = **stmt;
@@ -119,7 +120,8 @@ Status ConductorStore::upsert_worker(const WorkerRecord& w) {
       .bind(13, w.offline_reason)
       .bind(14, w.resources_json)
       .bind(15, w.gpus_json)
-      .bind_blob(16, w.resources_pb);
+      .bind_blob(16, w.resources_pb)
+      .bind(17, w.draining ? 1 : 0);
   return s.run();
 }
 

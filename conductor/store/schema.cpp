@@ -88,6 +88,9 @@ CREATE TABLE step_attempts (
       R"sql(
 ALTER TABLE workers ADD COLUMN resources_pb BLOB NOT NULL DEFAULT x'';
 )sql",
+      R"sql(
+ALTER TABLE workers ADD COLUMN draining INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return migrations;
 }

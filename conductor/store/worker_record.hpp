@@ -23,6 +23,7 @@ struct WorkerRecord {
   unsigned free_slots = 0;
   std::chrono::milliseconds heartbeat_interval{0};
   bool online = false;
+  bool draining = false;  // finishing its jobs before it stops; takes no new work
   TimePoint first_seen{};
   TimePoint last_seen{};
   TimePoint status_changed_at{};

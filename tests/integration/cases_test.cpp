@@ -32,7 +32,7 @@ constexpr const char* kWorkflows = R"(workflows:
         retry: {max_attempts: 3, backoff: 100ms}
   slow:
     steps:
-      - {name: nap, action: mark, pool: test, timeout: 2s, params: {nap: "{nap}"}}
+      - {name: nap, action: mark, pool: test, timeout: 4s, params: {nap: "{nap}"}}
   broken:
     steps:
       - {name: only, action: no_such_action, pool: test}
@@ -46,13 +46,14 @@ class Cases : public ::testing::Test {
     sys_->start_conductor(kWorkflows);
     for (unsigned i = 1; i <= workers; ++i) start_worker("w" + std::to_string(i), slots);
   }
-  testing::ChildProcess& start_worker(const std::string& id, unsigned slots = 4) {
+  testing::ChildProcess& start_worker(const std::string& id, unsigned slots = 4, bool drain = false) {
     const std::string actions = "actions:\n  mark:\n    argv: [\"" + std::string(BATON_SOURCE_DIR) +
                                 "/tests/integration/fixtures/mark.sh\", \"" + marker_ +
                                 "\", \"{case_id}\", \"{step}\", \"{attempt}\", \"{fail_until}\", \"{nap}\"]\n"
                                 "    params:\n      fail_until: {type: integer, min: 0, max: 100, default: \"1\"}\n"
                                 "      nap: {type: integer, min: 0, max: 600}\n";
-    auto& process = sys_->start_worker(id, "300ms", "[test]", actions, slots);
+    auto& process = sys_->start_worker(id, "300ms", "[test]", actions, slots,
+                                       drain ? std::vector<std::string>{"--drain"} : std::vector<std::string>{});
     EXPECT_TRUE(eventually([&] { return sys_->worker(id)["status"] == "online"; }, 15s)) << id << " not online";
     workers_[id] = &process;
     return process;
@@ -145,7 +146,7 @@ TEST_F(Cases, CancelAndTimeoutKillTheWholeProcessTree) {
   ASSERT_TRUE(eventually([&] { return status("to-cancel") == "CANCELLED"; }, 30s)) << get("to-cancel").dump(1);
   EXPECT_TRUE(eventually([&] { return !process_alive(napper); }, 10s));
 
-  // The step's timeout is 2 s; the worker kills the tree and says why.
+  // The step's timeout is 4 s; the worker kills the tree and says why.
   submit("too-slow", "slow", {{"nap", "300"}});
   ASSERT_TRUE(eventually([&] { return status("too-slow") == "FAILED"; }, 60s)) << get("too-slow").dump(1);
   EXPECT_EQ(get("too-slow")["attempts"][0]["status"], "TIMED_OUT");
@@ -199,6 +200,21 @@ TEST_F(Cases, CasesOfAKilledWorkerFinishOnTheOtherOne) {
     EXPECT_EQ(attempts[1]["worker_id"], "w2");
     EXPECT_EQ(attempts[1]["status"], "SUCCEEDED");
   }
+}
+
+TEST_F(Cases, ADrainingWorkerFinishesItsJobBeforeItExits) {
+  start(0);
+  auto& worker = start_worker("w1", 2, true);
+  submit("drained", "slow", {{"nap", "2"}});
+  ASSERT_TRUE(eventually([&] { return status("drained") == "EXECUTING"; }, 30s));
+  worker.signal(SIGTERM);
+  EXPECT_TRUE(eventually([&] { return sys_->worker("w1")["status"] == "draining"; }, 10s));
+  ASSERT_EQ(worker.wait_exit(60s), 0) << worker.output();
+  ASSERT_TRUE(eventually([&] { return status("drained") == "COMPLETED"; }, 10s)) << get("drained").dump(1);
+  const auto attempts = get("drained")["attempts"];
+  ASSERT_EQ(attempts.size(), 1u) << "the job's result arrived before the worker left";
+  EXPECT_EQ(attempts[0]["status"], "SUCCEEDED");
+  EXPECT_TRUE(eventually([&] { return sys_->worker("w1")["status"] == "offline"; }, 10s));
 }
 
 TEST_F(Cases, TheIntakeQueueTakesJsonAnswersOnReplyToAndDeadLettersRefusals) {

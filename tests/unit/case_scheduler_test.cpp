@@ -336,3 +336,37 @@ TEST_F(CaseSchedulerTest, AStepThatOverrunsItsTimeoutIsFlaggedStuckAndRetried) {
 
 }  // namespace
 }  // namespace baton::conductor
+
+namespace baton::conductor {
+namespace {
+
+TEST_F(CaseSchedulerTest, ADrainingWorkerGetsNoNewStepsAndAStepItHandsBackKeepsItsRetries) {
+  add_worker("w1", {"cpu"}, 2, 0);
+  add_worker("w2", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  EXPECT_EQ(stored("c1").worker_id, "w1") << "most free slots";
+
+  v1::WorkerHeartbeat draining;
+  draining.set_worker_id("w1");
+  draining.set_sequence(1);
+  draining.set_heartbeat_interval_ms(1000);
+  draining.set_draining(true);
+  ASSERT_TRUE(registry_->on_heartbeat(draining).ok());
+  // w1 got c1's step before it said so, and hands it back.
+  v1::StepRejected back;
+  *back.mutable_step() = ref("c1", "w1");
+  back.set_reason("worker w1 is draining");
+  ASSERT_TRUE(scheduler_->on_step_rejected(back).ok());
+
+  ASSERT_EQ(run_steps().size(), 2u);
+  EXPECT_EQ(run_steps()[1].first, "worker.w2");
+  // The hand-back did not count: one real failure still leaves a retry.
+  finished("c1", "w2", v1::StepFinished::FAILED, "exit 1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::queued);
+  ASSERT_TRUE(submit("c2", "single", {}).ok());
+  EXPECT_EQ(stored("c2").status, CaseStatus::processing);
+  EXPECT_EQ(stored("c2").worker_id, "w2") << "never the draining w1";
+}
+
+}  // namespace
+}  // namespace baton::conductor

@@ -63,7 +63,8 @@ int System::stop_conductor() {
 }
 
 ChildProcess& System::start_worker(const std::string& id, const std::string& heartbeat, const std::string& labels,
-                                   const std::string& extra_yaml, unsigned slots) {
+                                   const std::string& extra_yaml, unsigned slots,
+                                   const std::vector<std::string>& extra_args) {
   const auto config = dir_ / ("worker-" + id + ".yaml");
   std::ofstream(config) << "worker:\n  id: " << id << "\n  labels: " << labels << "\n  slots: " << slots
                         << "\n  heartbeat_interval: " << heartbeat << "\n  gpu:\n    mode: auto\n"
@@ -73,8 +74,10 @@ ChildProcess& System::start_worker(const std::string& id, const std::string& hea
                         << "log:\n  level: debug\n  file: " << (dir_ / ("worker-" + id + ".log")).string() << "\n";
   auto& slot = workers_[id];
   if (slot) slot->signal(SIGKILL);
+  std::vector<std::string> argv{std::string(BATON_BIN_DIR) + "/baton-worker", "--config", config.string()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   slot = std::make_unique<ChildProcess>(
-      std::vector<std::string>{std::string(BATON_BIN_DIR) + "/baton-worker", "--config", config.string()},
+      argv,
       std::map<std::string, std::string>{{"BATON_BROKER_URL", amqp_url(broker_)}},
       (dir_ / ("worker-" + id + ".out")).string());
   return *slot;

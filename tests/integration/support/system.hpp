@@ -27,7 +27,7 @@ class System {
 
   ChildProcess& start_worker(const std::string& id, const std::string& heartbeat = "300ms",
                              const std::string& labels = "[gpu, test]", const std::string& extra_yaml = "",
-                             unsigned slots = 2);
+                             unsigned slots = 2, const std::vector<std::string>& extra_args = {});
   // POST with a JSON body; null JSON when the conductor does not answer.
   nlohmann::json api_post(const std::string& path, const nlohmann::json& body, int* status = nullptr) const;
 
