@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -471,8 +472,26 @@ Status CaseScheduler::on_step_rejected(const v1::StepRejected& e) {
 }
 
 Status CaseScheduler::on_running_steps(const v1::RunningSteps& e) {
-  for (const auto& ref : e.steps()) current(ref, true);
+  std::set<std::tuple<std::string, unsigned, unsigned>> reported;
+  for (const auto& ref : e.steps()) {
+    reported.emplace(ref.case_id(), ref.step_index(), ref.attempt());
+    current(ref, true);  // stops attempts we have given up on
+  }
+  // What we think runs there but the worker does not list: either it finished
+  // (the worker re-reports its result from jobs.db) or the command never
+  // arrived (the worker starts it now, once).
+  for (const auto& [id, a] : active_)
+    if (a.attempt && a.attempt->worker_id == e.worker_id() &&
+        !reported.count({id, a.record.current_step, a.record.attempt}))
+      send_run_step(a);
   return {};
+}
+
+Status CaseScheduler::on_worker_registered(const std::string& worker_id) {
+  v1::Envelope e;
+  e.mutable_reconcile()->set_reason("worker registered");
+  send(worker_id, std::move(e), false);
+  return place_waiting();
 }
 
 Status CaseScheduler::on_worker_status(const WorkerRecord& worker) {

@@ -52,6 +52,8 @@ class CaseScheduler {
   Status on_step_rejected(const v1::StepRejected& event);
   Status on_running_steps(const v1::RunningSteps& event);
   Status on_worker_status(const WorkerRecord& worker);
+  // A worker (re)started: ask what it still runs (answered by RunningSteps).
+  Status on_worker_registered(const std::string& worker_id);
 
   // Places what can be placed; flags steps that overran timeout + grace.
   Status tick();

@@ -38,7 +38,11 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
     case v1::Envelope::kRunningSteps:
       if (cases) return cases_->on_running_steps(envelope->running_steps());
       break;
-    case v1::Envelope::kWorkerRegister: return workers_.on_register(envelope->worker_register());
+    case v1::Envelope::kWorkerRegister: {
+      if (auto st = workers_.on_register(envelope->worker_register()); !st) return st;
+      if (cases_) return cases_->on_worker_registered(envelope->worker_register().worker_id());
+      return {};
+    }
     case v1::Envelope::kWorkerHeartbeat: return workers_.on_heartbeat(envelope->worker_heartbeat());
     case v1::Envelope::kWorkerStopping: return workers_.on_stopping(envelope->worker_stopping());
     default: break;

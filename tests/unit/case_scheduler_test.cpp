@@ -370,3 +370,39 @@ TEST_F(CaseSchedulerTest, ADrainingWorkerGetsNoNewStepsAndAStepItHandsBackKeepsI
 
 }  // namespace
 }  // namespace baton::conductor
+
+namespace baton::conductor {
+namespace {
+
+TEST_F(CaseSchedulerTest, AReturningWorkerIsReconciledWithWhatItReallyRuns) {
+  add_worker("w1", {"cpu"}, 4, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  ASSERT_TRUE(submit("c2", "single", {}).ok());
+  started("c1", "w1");
+  ASSERT_TRUE(scheduler_->on_worker_registered("w1").ok());
+  bool asked = false;
+  for (const auto& p : transport_.published()) {
+    auto e = codec::decode(p.message.body, p.message.content_type);
+    asked = asked || (e && e->has_reconcile() && p.message.routing_key == "worker.w1");
+  }
+  EXPECT_TRUE(asked);
+
+  // w1 runs c1's attempt and an old attempt we gave up on, but not c2's.
+  v1::RunningSteps running;
+  running.set_worker_id("w1");
+  *running.add_steps() = ref("c1", "w1");
+  auto old = ref("c1", "w1");
+  old.set_attempt(old.attempt() + 7);
+  *running.add_steps() = old;
+  const size_t sent_before = run_steps().size();
+  ASSERT_TRUE(scheduler_->on_running_steps(running).ok());
+
+  const auto sent = run_steps();
+  ASSERT_EQ(sent.size(), sent_before + 1) << "only c2's step is sent again";
+  EXPECT_EQ(sent.back().second.case_id(), "c2");
+  ASSERT_EQ(cancels().size(), 1u);
+  EXPECT_EQ(cancels()[0].attempt(), old.attempt());
+}
+
+}  // namespace
+}  // namespace baton::conductor
