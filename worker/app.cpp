@@ -196,7 +196,7 @@ void WorkerApp::say_goodbye_and_stop(const std::string& why) {
   };
   // Say goodbye so the conductor shows us offline at once; don't wait forever
   // for a broker that is gone.
-  publish(reporter_.stopping(why, clock_.now()), "stopping", [this, finish](amqp::PublishOutcome) {
+  publish(reporter_.stopping(why, jobs_->running_count() > 0, clock_.now()), "stopping", [this, finish](amqp::PublishOutcome) {
     asio::post(io_, finish);
   });
   shutdown_timer_.expires_after(std::chrono::seconds(3));

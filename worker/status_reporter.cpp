@@ -60,11 +60,12 @@ v1::Envelope StatusReporter::heartbeat(v1::Resources resources, unsigned free_sl
   return e;
 }
 
-v1::Envelope StatusReporter::stopping(const std::string& reason, TimePoint now) const {
+v1::Envelope StatusReporter::stopping(const std::string& reason, bool jobs_left_running, TimePoint now) const {
   v1::Envelope e;
   auto* s = e.mutable_worker_stopping();
   s->set_worker_id(config_.id);
   s->set_reason(reason);
+  s->set_jobs_left_running(jobs_left_running);
   codec::stamp(e, sender_, now);
   return e;
 }

@@ -21,7 +21,7 @@ class StatusReporter {
   void set_gpus(GpuSnapshot snapshot);
   v1::Envelope registration(TimePoint now) const;
   v1::Envelope heartbeat(v1::Resources resources, unsigned free_slots, TimePoint now, bool draining = false);
-  v1::Envelope stopping(const std::string& reason, TimePoint now) const;
+  v1::Envelope stopping(const std::string& reason, bool jobs_left_running, TimePoint now) const;
 
   const std::string& sender() const { return sender_; }
 

@@ -153,7 +153,7 @@ Status RabbitPublisher::handle_frame(const amqp_frame_t& frame) {
   }
 }
 
-bool RabbitPublisher::ready_to_stop() { return unsent_.empty() && tracker_.empty(); }
+bool RabbitPublisher::ready_to_stop() { return requests_.empty() && unsent_.empty() && tracker_.empty(); }
 
 void RabbitPublisher::on_finished() {
   auto left = tracker_.reset();

@@ -100,6 +100,20 @@ Status CaseScheduler::load() {
   if (!cases) return cases.error();
   for (auto& record : *cases) {
     Active a{std::move(record), std::nullopt};
+    const WorkflowDefinition* wf = workflow(a.record);
+    if (!wf || a.record.current_step >= wf->steps.size()) {
+      // The config changed under it: end it plainly instead of guessing.
+      a.record.status = CaseStatus::failed;
+      a.record.message = wf ? "workflow " + a.record.workflow + " no longer has step " +
+                                  std::to_string(a.record.current_step + 1)
+                            : "workflow " + a.record.workflow + " is no longer configured";
+      if (auto st = save(a); !st) return st;
+      CaseHistoryRow row{clock_.now(), CaseStatus::failed, a.record.current_step, a.record.attempt, a.record.worker_id,
+                         a.record.message};
+      if (auto st = store_.append_case_history(a.record.id, row); !st) return st;
+      log_->warn("case {} failed at start-up: {}", a.record.id, a.record.message);
+      continue;
+    }
     auto attempts = store_.step_attempts(a.record.id);
     if (!attempts) return attempts.error();
     for (auto& at : *attempts)
@@ -147,6 +161,11 @@ Result<SubmitOutcome> CaseScheduler::submit(const v1::SubmitCase& request) {
     }
 
   const std::string id = request.case_id().empty() ? "c-" + codec::new_message_id().substr(0, 12) : request.case_id();
+  if (auto it = active_.find(id); it != active_.end()) {
+    if (it->second.record.workflow != wf.name || it->second.record.params != params)
+      return make_error(Errc::conflict, "case " + id + " exists with another workflow or other parameters");
+    return SubmitOutcome{it->second.record, false};
+  }
   auto existing = store_.find_case(id);
   if (!existing) return existing.error();
   if (*existing) {
@@ -247,8 +266,8 @@ Status CaseScheduler::place_waiting() {
   std::vector<Active*> waiting;
   const TimePoint now = clock_.now();
   for (auto& [id, a] : active_) {
-    const bool between_steps = a.record.status == CaseStatus::processing && !a.attempt;
-    if ((a.record.status == CaseStatus::queued || between_steps) && a.record.not_before <= now) waiting.push_back(&a);
+    const bool waiting_status = a.record.status == CaseStatus::queued || a.record.status == CaseStatus::processing;
+    if (waiting_status && !a.attempt && a.record.not_before <= now) waiting.push_back(&a);
   }
   std::sort(waiting.begin(), waiting.end(), [](const Active* x, const Active* y) {
     if (x->record.priority != y->record.priority) return x->record.priority > y->record.priority;
@@ -272,9 +291,9 @@ void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, boo
   message.mandatory = true;
   amqp::PublishCallback done;
   if (react_if_undeliverable) {
-    done = [this, alive = alive_, worker_id, case_id, step, attempt](amqp::PublishOutcome outcome) {
+    done = [this, post = post_, alive = alive_, worker_id, case_id, step, attempt](amqp::PublishOutcome outcome) {
       if (outcome != amqp::PublishOutcome::returned && outcome != amqp::PublishOutcome::nacked) return;
-      post_([this, alive, worker_id, case_id, step, attempt, outcome] {
+      post([this, alive, worker_id, case_id, step, attempt, outcome] {
         if (!*alive) return;
         v1::StepRejected rejected;
         rejected.mutable_step()->set_case_id(case_id);
@@ -287,7 +306,17 @@ void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, boo
       });
     };
   }
-  transport_.publish(std::move(message), std::move(done));
+  outbox_.emplace_back(std::move(message), std::move(done));
+}
+
+void CaseScheduler::release_outbox() {
+  auto pending = std::exchange(outbox_, {});
+  for (auto& [message, done] : pending) transport_.publish(std::move(message), std::move(done));
+}
+
+void CaseScheduler::discard_outbox() {
+  if (!outbox_.empty()) log_->warn("{} commands dropped with a failed commit; they are sent again on restart", outbox_.size());
+  outbox_.clear();
 }
 
 void CaseScheduler::send_run_step(const Active& a) {
@@ -325,7 +354,8 @@ void CaseScheduler::send_cancel(const std::string& worker_id, const v1::StepRef&
 CaseScheduler::Active* CaseScheduler::current(const v1::StepRef& ref, bool cancel_if_stale) {
   auto it = active_.find(ref.case_id());
   if (it != active_.end() && it->second.attempt && it->second.record.current_step == ref.step_index() &&
-      it->second.record.attempt == ref.attempt())
+      it->second.record.attempt == ref.attempt() &&
+      (ref.worker_id().empty() || ref.worker_id() == it->second.attempt->worker_id))
     return &it->second;
   log_->debug("stale step event for {} step {} attempt {} from {}", ref.case_id(), ref.step_index(), ref.attempt(),
               ref.worker_id());
@@ -337,13 +367,17 @@ CaseScheduler::Active* CaseScheduler::current(const v1::StepRef& ref, bool cance
 Status CaseScheduler::finish_attempt(Active& a, AttemptStatus status, const std::string& message) {
   if (auto st = store_.begin_batch(); !st) return st;
   StepAttemptRecord& at = *a.attempt;
+  const StepAttemptRecord before = at;
   at.status = status;
   at.finished_at = clock_.now();
   if (at.message.empty() || status == AttemptStatus::lost) at.message = message;
+  if (auto st = store_.upsert_attempt(at); !st) {
+    at = before;  // unchanged in memory: the event comes back and is applied again
+    return st;
+  }
   Usage& use = usage_[at.worker_id];
   use.slots -= std::min(use.slots, at.slots);
   for (unsigned g : at.gpus) use.gpus.erase(g);
-  if (auto st = store_.upsert_attempt(at); !st) return st;
   a.attempt.reset();
   return {};
 }
@@ -499,6 +533,14 @@ Status CaseScheduler::on_worker_status(const WorkerRecord& worker) {
   std::vector<std::string> lost;
   for (auto& [id, a] : active_)
     if (a.attempt && a.attempt->worker_id == worker.id) lost.push_back(id);
+  if (worker.jobs_left_running) {
+    // It stopped on purpose and its jobs run on under their supervisors: when
+    // it returns it is reconciled; if it never does, stuck detection ends them.
+    if (!lost.empty())
+      log_->info("{} steps keep running on stopped worker {}; they are reconciled when it returns", lost.size(),
+                 worker.id);
+    return place_waiting();
+  }
   for (const auto& id : lost) {
     Active& a = active_.at(id);
     const std::string why = "worker " + worker.id + " went offline (" + worker.offline_reason + ")";

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "baton/envelope.pb.h"
 #include "common/amqp/transport.hpp"
@@ -58,6 +60,12 @@ class CaseScheduler {
   // Places what can be placed; flags steps that overran timeout + grace.
   Status tick();
 
+  // Commands wait here until the batch that decided them is committed: a
+  // RunStep must never be out while the database could still roll back the
+  // attempt it names. The caller of commit publishes or discards them.
+  void release_outbox();
+  void discard_outbox();
+
   size_t active_count() const { return active_.size(); }
   const CaseRecord* find_active(const std::string& id) const;
 
@@ -98,6 +106,7 @@ class CaseScheduler {
   Post post_;
   std::map<std::string, Active> active_;
   std::map<std::string, Usage> usage_;
+  std::vector<std::pair<amqp::OutgoingMessage, amqp::PublishCallback>> outbox_;
   std::shared_ptr<spdlog::logger> log_;
   // Cleared on destruction so late publish callbacks don't touch a dead scheduler.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -55,13 +55,21 @@ Status EventPipeline::apply_intake(const amqp::Delivery& delivery, const v1::Env
   Status outcome;
   std::string case_id;
   if (envelope.has_submit_case()) {
-    auto submitted = cases_->submit(envelope.submit_case());
+    v1::SubmitCase request = envelope.submit_case();
+    // Without a client id, the message's own id makes a redelivery the same case.
+    const std::string& message_id = envelope.message_id().empty() ? delivery.message_id : envelope.message_id();
+    if (request.case_id().empty() && !message_id.empty()) request.set_case_id("c-" + message_id.substr(0, 32));
+    auto submitted = cases_->submit(request);
     if (submitted) case_id = submitted->record.id;
     else outcome = submitted.error();
-    if (!submitted && case_id.empty()) case_id = envelope.submit_case().case_id();
+    if (!submitted && case_id.empty()) case_id = request.case_id();
   } else if (envelope.has_cancel_case()) {
     case_id = envelope.cancel_case().case_id();
     outcome = cases_->cancel(case_id, envelope.cancel_case().reason());
+    if (!outcome && (outcome.error().code == Errc::conflict || outcome.error().code == Errc::not_found)) {
+      reply(delivery, case_id, false, outcome.error().message);
+      return {};
+    }
   } else {
     outcome = make_error(Errc::refused, "baton.intake takes submit_case or cancel_case, not " + codec::body_name(envelope));
   }
@@ -145,8 +153,15 @@ void EventPipeline::ack_batch() {
 }
 
 Status EventPipeline::flush() {
-  if (!store_.in_batch()) return {};
+  if (!store_.in_batch()) {
+    if (cases_) cases_->release_outbox();
+    return {};
+  }
   Status committed = store_.commit_batch();
+  if (cases_) {
+    if (committed) cases_->release_outbox();
+    else cases_->discard_outbox();
+  }
   if (!committed) {
     stats_.commit_failures++;
     log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);

@@ -89,6 +89,7 @@ Status WorkerRegistry::on_register(const v1::WorkerRegister& m) {
   if (m.heartbeat_interval_ms() > 0) w.heartbeat_interval = std::chrono::milliseconds(m.heartbeat_interval_ms());
   w.gpus_json = gpus_to_json(m.gpus());
   w.draining = false;
+  w.jobs_left_running = false;
   // A new process numbers its heartbeats from 1 again.
   w.last_sequence = 0;
   w.last_seen = clock_.now();
@@ -118,6 +119,7 @@ Status WorkerRegistry::on_stopping(const v1::WorkerStopping& m) {
   if (it == workers_.end()) return {};
   WorkerRecord& w = it->second;
   w.last_seen = clock_.now();
+  w.jobs_left_running = m.jobs_left_running();
   if (auto st = set_online(w, false, m.reason().empty() ? "worker stopped" : "worker stopped: " + m.reason()); !st)
     return st;
   return save(w);

@@ -24,6 +24,9 @@ struct WorkerRecord {
   std::chrono::milliseconds heartbeat_interval{0};
   bool online = false;
   bool draining = false;  // finishing its jobs before it stops; takes no new work
+  // Stopped on purpose (WorkerStopping) while its jobs keep running under
+  // their supervisors; in memory only.
+  bool jobs_left_running = false;
   TimePoint first_seen{};
   TimePoint last_seen{};
   TimePoint status_changed_at{};

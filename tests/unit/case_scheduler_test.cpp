@@ -57,10 +57,17 @@ class CaseSchedulerTest : public ::testing::Test {
     return scheduler_->submit(s);
   }
 
+  // What the scheduler published, once its batch is committed.
+  std::vector<amqp::FakeTransport::Published> published() {
+    EXPECT_TRUE(store_->commit_batch().ok());
+    scheduler_->release_outbox();
+    return transport_.published();
+  }
+
   // The RunStep commands published so far, decoded, with their routing keys.
   std::vector<std::pair<std::string, v1::RunStep>> run_steps() {
     std::vector<std::pair<std::string, v1::RunStep>> out;
-    for (const auto& p : transport_.published()) {
+    for (const auto& p : published()) {
       auto e = codec::decode(p.message.body, p.message.content_type);
       if (e && e->has_run_step()) out.emplace_back(p.message.routing_key, e->run_step());
     }
@@ -68,7 +75,7 @@ class CaseSchedulerTest : public ::testing::Test {
   }
   std::vector<v1::CancelStep> cancels() {
     std::vector<v1::CancelStep> out;
-    for (const auto& p : transport_.published()) {
+    for (const auto& p : published()) {
       auto e = codec::decode(p.message.body, p.message.content_type);
       if (e && e->has_cancel_step()) out.push_back(e->cancel_step());
     }
@@ -298,12 +305,45 @@ TEST_F(CaseSchedulerTest, ARestartedSchedulerResendsInFlightStepsAndKeepsCountin
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(submit("c1", "single", {}).ok());
   started("c1", "w1");
-  ASSERT_TRUE(store_->commit_batch().ok());
+  ASSERT_EQ(run_steps().size(), 1u);  // committed and sent
   make_scheduler();
   const auto sent = run_steps();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[1].second.attempt(), 1u) << "the same attempt, which the worker runs only once";
-  EXPECT_EQ(transport_.published()[1].message.message_id, transport_.published()[0].message.message_id);
+  EXPECT_EQ(published()[1].message.message_id, published()[0].message.message_id);
+  finished("c1", "w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+}
+
+TEST_F(CaseSchedulerTest, CommandsWaitForTheCommitThatDecidedThem) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  EXPECT_TRUE(transport_.published().empty()) << "nothing out before the commit";
+  scheduler_->discard_outbox();  // as after a failed commit
+  EXPECT_TRUE(run_steps().empty());
+}
+
+TEST_F(CaseSchedulerTest, EventsFromAnotherWorkerThanTheAttemptsAreIgnored) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  finished("c1", "impostor");
+  EXPECT_EQ(stored("c1").status, CaseStatus::processing);
+  finished("c1", "w1");
+  EXPECT_EQ(stored("c1").status, CaseStatus::completed);
+}
+
+TEST_F(CaseSchedulerTest, AWorkerThatStopsOnPurposeKeepsItsStepsForWhenItReturns) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  v1::WorkerStopping bye;
+  bye.set_worker_id("w1");
+  bye.set_jobs_left_running(true);
+  ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "not requeued: the job still runs";
+  ASSERT_TRUE(submit("c2", "single", {}).ok());
+  EXPECT_EQ(stored("c2").status, CaseStatus::queued) << "nothing placed on a stopped worker";
+  add_worker("w1", {"cpu"}, 1, 0);
   finished("c1", "w1");
   EXPECT_EQ(stored("c1").status, CaseStatus::completed);
 }
@@ -381,7 +421,7 @@ TEST_F(CaseSchedulerTest, AReturningWorkerIsReconciledWithWhatItReallyRuns) {
   started("c1", "w1");
   ASSERT_TRUE(scheduler_->on_worker_registered("w1").ok());
   bool asked = false;
-  for (const auto& p : transport_.published()) {
+  for (const auto& p : published()) {
     auto e = codec::decode(p.message.body, p.message.content_type);
     asked = asked || (e && e->has_reconcile() && p.message.routing_key == "worker.w1");
   }
