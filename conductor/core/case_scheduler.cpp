@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <tuple>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/amqp/topology_names.hpp"
@@ -14,14 +13,6 @@
 namespace baton::conductor {
 
 namespace {
-
-std::vector<unsigned> gpu_indices(const WorkerRecord& w) {
-  std::vector<unsigned> out;
-  const auto gpus = nlohmann::json::parse(w.gpus_json, nullptr, false);
-  if (!gpus.is_array()) return out;
-  for (const auto& g : gpus) out.push_back(g.value("index", 0u));
-  return out;
-}
 
 bool has_label(const WorkerRecord& w, const std::string& label) {
   return std::find(w.labels.begin(), w.labels.end(), label) != w.labels.end();
@@ -214,7 +205,7 @@ Result<bool> CaseScheduler::try_place(Active& a) {
     if (!w.online || w.draining || !has_label(w, step.pool)) continue;
     const Usage& use = usage_[id];
     const unsigned free_slots = w.slots > use.slots ? w.slots - use.slots : 0;
-    const size_t free_gpus = gpu_indices(w).size() - std::min(use.gpus.size(), gpu_indices(w).size());
+    const size_t free_gpus = w.gpu_indices.size() - std::min(use.gpus.size(), w.gpu_indices.size());
     if (free_slots < step.slots || free_gpus < step.gpus) continue;
     if (!best || free_slots > best_free) {
       best = &w;
@@ -235,7 +226,7 @@ Result<bool> CaseScheduler::try_place(Active& a) {
 
   Usage& use = usage_[best->id];
   StepAttemptRecord at;
-  for (unsigned g : gpu_indices(*best)) {
+  for (unsigned g : best->gpu_indices) {
     if (at.gpus.size() == step.gpus) break;
     if (!use.gpus.count(g)) at.gpus.push_back(g);
   }

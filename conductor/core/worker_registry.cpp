@@ -88,6 +88,8 @@ Status WorkerRegistry::on_register(const v1::WorkerRegister& m) {
   w.free_slots = m.slots();
   if (m.heartbeat_interval_ms() > 0) w.heartbeat_interval = std::chrono::milliseconds(m.heartbeat_interval_ms());
   w.gpus_json = gpus_to_json(m.gpus());
+  w.gpu_indices.clear();
+  for (const auto& gpu : m.gpus()) w.gpu_indices.push_back(gpu.index());
   w.draining = false;
   w.jobs_left_running = false;
   // A new process numbers its heartbeats from 1 again.

@@ -33,6 +33,9 @@ WorkerRecord read_worker(const sqlite::Statement& row) {
   w.offline_reason = row.column_text(12);
   w.resources_json = row.column_text(13);
   w.gpus_json = row.column_text(14);
+  const auto gpus = nlohmann::json::parse(w.gpus_json, nullptr, false);
+  if (gpus.is_array())
+    for (const auto& g : gpus) w.gpu_indices.push_back(g.value("index", 0u));
   w.resources_pb = row.column_blob(15);
   w.draining = row.column_int(16) != 0;
   if (!w.resources_pb.empty()) {

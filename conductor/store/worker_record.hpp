@@ -35,6 +35,9 @@ struct WorkerRecord {
   std::string resources_pb;
   std::string resources_json = "{}";  // filled by the store's reads
   std::string gpus_json = "[]";
+  // The GPU indices in gpus_json, parsed once (placement reads them for every
+  // waiting case); filled by the registry and by the store's reads.
+  std::vector<unsigned> gpu_indices;
 };
 
 struct WorkerCounts {
