@@ -101,15 +101,33 @@ OutgoingMessage message(const std::string& id, std::string body = "payload") {
   return m;
 }
 
+// A consumer on t.q whose handler can settle through its own transport
+// (deliveries flow only after start(), when the pointer is set).
+std::unique_ptr<RabbitTransport> consumer_on(const BrokerSettings& settings,
+                                             std::function<void(RabbitTransport&, Delivery)> handle) {
+  auto self = std::make_shared<RabbitTransport*>(nullptr);
+  auto consumer = std::make_unique<RabbitTransport>(RabbitTransportOptions{settings, test_topology(), "t.q"},
+                                                    [self, handle](Delivery d) { handle(**self, std::move(d)); });
+  *self = consumer.get();
+  return consumer;
+}
+
+// Nothing left on t.q, ready or unacked: every delivery was settled.
+bool test_queue_settled(const BrokerSettings& settings) {
+  return eventually([&] {
+    auto q = testing::mgmt_get("/api/queues/" + testing::encode_vhost(settings.vhost) + "/t.q");
+    return q.value("messages", -1) == 0;
+  }, 20s);
+}
+
 TEST(RabbitTransport, PublishesWithConfirmsAndConsumesWithAcks) {
   const auto settings = testing::make_vhost("transport-basic");
   Inbox inbox;
-  RabbitTransport* consumer_ptr = nullptr;
-  RabbitTransport consumer({settings, test_topology(), "t.q"}, [&](Delivery d) {
-    consumer_ptr->ack(ref(d));
+  auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
+    self.ack(ref(d));
     inbox.add(std::move(d));
   });
-  consumer_ptr = &consumer;
+  RabbitTransport& consumer = *consumer_owner;
   RabbitTransport publisher({settings, test_topology(), ""});
   consumer.start();
   publisher.start();
@@ -124,10 +142,7 @@ TEST(RabbitTransport, PublishesWithConfirmsAndConsumesWithAcks) {
   EXPECT_EQ(inbox.last().body, "payload");
   EXPECT_EQ(inbox.last().type, "test");
   // Every delivery was acked: nothing is left ready or unacked on the queue.
-  EXPECT_TRUE(eventually([&] {
-    auto q = testing::mgmt_get("/api/queues/" + testing::encode_vhost(settings.vhost) + "/t.q");
-    return q.value("messages", -1) == 0;
-  }, 20s));
+  EXPECT_TRUE(test_queue_settled(settings));
   EXPECT_EQ(publisher.stats().confirmed.load(), static_cast<uint64_t>(kCount));
   consumer.stop();
   publisher.stop();
@@ -136,12 +151,11 @@ TEST(RabbitTransport, PublishesWithConfirmsAndConsumesWithAcks) {
 TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
   const auto settings = testing::make_vhost("transport-dead");
   Inbox inbox;
-  RabbitTransport* consumer_ptr = nullptr;
-  RabbitTransport consumer({settings, test_topology(), "t.q"}, [&](Delivery d) {
-    consumer_ptr->dead_letter(d, "cannot decode: test garbage");
+  auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
+    self.dead_letter(d, "cannot decode: test garbage");
     inbox.add(std::move(d));
   });
-  consumer_ptr = &consumer;
+  RabbitTransport& consumer = *consumer_owner;
   consumer.start();
   RabbitTransport publisher({settings, test_topology(), ""});
   publisher.start();
@@ -157,10 +171,7 @@ TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
   EXPECT_EQ(headers["x-baton-original-queue"], "t.q");
   EXPECT_EQ(dead[0]["properties"]["message_id"], "bad-1");
   // The original was acked once its copy was safe.
-  EXPECT_TRUE(eventually([&] {
-    auto q = testing::mgmt_get("/api/queues/" + testing::encode_vhost(settings.vhost) + "/t.q");
-    return q.value("messages", -1) == 0;
-  }, 20s));
+  EXPECT_TRUE(test_queue_settled(settings));
   consumer.stop();
   publisher.stop();
 }
@@ -187,13 +198,12 @@ TEST(RabbitTransport, OversizedBodyIsFlaggedNotHeld) {
   auto settings = testing::make_vhost("transport-big");
   settings.max_message_bytes = 1000;
   Inbox inbox;
-  RabbitTransport* consumer_ptr = nullptr;
-  RabbitTransport consumer({settings, test_topology(), "t.q"}, [&](Delivery d) {
-    if (d.oversized) consumer_ptr->reject(ref(d), false);
-    else consumer_ptr->ack(ref(d));
+  auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
+    if (d.oversized) self.reject(ref(d), false);
+    else self.ack(ref(d));
     inbox.add(std::move(d));
   });
-  consumer_ptr = &consumer;
+  RabbitTransport& consumer = *consumer_owner;
   consumer.start();
   RabbitTransport publisher({settings, test_topology(), ""});
   publisher.start();
@@ -218,12 +228,11 @@ TEST(RabbitTransport, OversizedBodyIsFlaggedNotHeld) {
 TEST(RabbitTransport, SurvivesBrokerRestartWithoutLosingConfirmedMessages) {
   const auto settings = testing::make_vhost("transport-restart");
   Inbox inbox;
-  RabbitTransport* consumer_ptr = nullptr;
-  RabbitTransport consumer({settings, test_topology(), "t.q"}, [&](Delivery d) {
-    consumer_ptr->ack(ref(d));
+  auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
+    self.ack(ref(d));
     inbox.add(std::move(d));
   });
-  consumer_ptr = &consumer;
+  RabbitTransport& consumer = *consumer_owner;
   RabbitTransport publisher({settings, test_topology(), ""});
   consumer.start();
   publisher.start();
