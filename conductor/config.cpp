@@ -76,6 +76,12 @@ void read_cases(MapReader& s, CasesConfig& cases) {
   if (auto policy = s.one_of("on_worker_lost", {"requeue", "fail"}))
     cases.on_worker_lost = *policy == "fail" ? CasesConfig::OnWorkerLost::fail : CasesConfig::OnWorkerLost::requeue;
   if (auto grace = s.duration("stuck_grace", std::chrono::seconds(0), std::chrono::hours(24))) cases.stuck_grace = *grace;
+  if (auto t = s.duration("job_heartbeat_timeout", std::chrono::seconds(0), std::chrono::hours(24)))
+    cases.job_heartbeat_timeout = *t;
+  if (auto policy = s.one_of("on_stuck", {"retry", "requeue", "fail"}))
+    cases.on_stuck = *policy == "fail"      ? CasesConfig::OnStuck::fail
+                     : *policy == "requeue" ? CasesConfig::OnStuck::requeue
+                                            : CasesConfig::OnStuck::retry;
 }
 
 }  // namespace

@@ -31,6 +31,13 @@ struct CasesConfig {
   // A step still running this long after its timeout is flagged as stuck
   // (the worker should have killed it by then).
   std::chrono::milliseconds stuck_grace{60'000};
+  // A step whose online worker has not listed it in its heartbeats for this
+  // long is flagged as stuck too (0: off).
+  std::chrono::milliseconds job_heartbeat_timeout{120'000};
+  // What a stuck step's case does: retry (the attempt counts against the
+  // step's retry policy), requeue (it does not) or fail.
+  enum class OnStuck { retry, requeue, fail };
+  OnStuck on_stuck = OnStuck::retry;
 };
 
 struct ConductorConfig {

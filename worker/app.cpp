@@ -27,6 +27,7 @@ WorkerApp::~WorkerApp() {
   }
   gpu_cv_.notify_all();
   if (gpu_thread_.joinable()) gpu_thread_.join();
+  if (intake_) intake_->stop();
   if (transport_) transport_->stop(std::chrono::milliseconds(0));
 }
 
@@ -63,6 +64,10 @@ Status WorkerApp::start() {
   });
   log->info("broker {}", amqp::redacted_url(config_.broker));
   transport_->start();
+  if (!config_.intake.empty()) {
+    intake_ = std::make_unique<IntakeService>(config_.intake, config_.jobs.state_dir, config_.id, *transport_, clock_);
+    if (auto st = intake_->start(); !st) return st;
+  }
   gpu_thread_ = std::thread([this] { gpu_loop(); });
   return {};
 }
@@ -112,6 +117,10 @@ void WorkerApp::on_command(amqp::Delivery delivery) {
     switch (envelope->body_case()) {
       case v1::Envelope::kRunStep: jobs_->run_step(envelope->run_step()); break;
       case v1::Envelope::kCancelStep: jobs_->cancel_step(envelope->cancel_step()); break;
+      case v1::Envelope::kIntakeReply:
+        if (intake_) intake_->on_reply(envelope->intake_reply());
+        else reason = "worker " + config_.id + " watches no directories";
+        break;
       case v1::Envelope::kReconcile: {
         v1::Envelope reply;
         *reply.mutable_running_steps() = jobs_->running();
@@ -132,8 +141,11 @@ void WorkerApp::on_command(amqp::Delivery delivery) {
 }
 
 void WorkerApp::send_heartbeat() {
-  publish(reporter_.heartbeat(sampler_.sample(), draining_ ? 0 : jobs_->free_slots(), clock_.now(), draining_),
-          "heartbeat");
+  v1::Envelope beat =
+      reporter_.heartbeat(sampler_.sample(), draining_ ? 0 : jobs_->free_slots(), clock_.now(), draining_);
+  // The job heartbeat: the conductor flags an EXECUTING step its worker stops listing.
+  *beat.mutable_worker_heartbeat()->mutable_running() = std::move(*jobs_->running().mutable_steps());
+  publish(beat, "heartbeat");
 }
 
 void WorkerApp::schedule_heartbeat() {
@@ -188,6 +200,7 @@ void WorkerApp::say_goodbye_and_stop(const std::string& why) {
   auto log = log::logger("baton-worker");
   transport_->pause_consuming();
   heartbeat_timer_.cancel();
+  if (intake_) intake_->stop();
   const auto finish = [this, log] {
     shutdown_timer_.cancel();
     transport_->stop(std::chrono::milliseconds(2000));

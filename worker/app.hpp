@@ -11,6 +11,7 @@
 #include "common/amqp/rabbit_transport.hpp"
 #include "common/core/clock.hpp"
 #include "worker/config.hpp"
+#include "worker/intake/intake_service.hpp"
 #include "worker/jobs/job_controller.hpp"
 #include "worker/resources/gpu_probe.hpp"
 #include "worker/resources/resource_sampler.hpp"
@@ -51,6 +52,7 @@ class WorkerApp {
   std::unique_ptr<amqp::RabbitTransport> transport_;
   // Destroyed before the transport: its watcher thread may still emit.
   std::unique_ptr<JobController> jobs_;
+  std::unique_ptr<IntakeService> intake_;  // only with watched directories
   std::thread gpu_thread_;
   std::mutex gpu_mu_;
   std::condition_variable gpu_cv_;

@@ -84,6 +84,25 @@ void read_jobs(MapReader& jobs, JobsConfig& out) {
     out.drain_timeout = *limit;
 }
 
+void read_intake(const std::string& name, MapReader& s, std::vector<DirIntakeConfig>& out) {
+  DirIntakeConfig watch;
+  // The name prefixes the case ids it submits.
+  if (auto problem = id_problem(name)) s.fail("", "intake name: " + *problem);
+  watch.name = name;
+  s.require("dir");
+  s.require("workflow");
+  watch.dir = *s.string("dir");
+  watch.workflow = *s.string("workflow");
+  if (auto param = s.string("param")) watch.param = *param;
+  if (auto params = s.string_map("params")) watch.params = *params;
+  if (auto priority = s.integer("priority", -1000, 1000)) watch.priority = static_cast<int>(*priority);
+  if (auto stable = s.duration("stable_for", 0ms, 24h)) watch.stable_for = *stable;
+  if (auto interval = s.duration("scan_interval", 50ms, 1h)) watch.scan_interval = *interval;
+  if (auto ready = s.string("ready_file")) watch.ready_file = *ready;
+  if (auto patterns = s.string_list("partial_patterns")) watch.partial_patterns = *patterns;
+  out.push_back(std::move(watch));
+}
+
 void apply_env(WorkerConfig& cfg) {
   config::apply_common_env(cfg.broker, cfg.log);
   if (auto id = config::env_value("BATON_WORKER_ID")) {
@@ -104,6 +123,9 @@ WorkerConfig load_worker_config(const std::string& path) {
   root.section("log", [&](MapReader& s) { config::read_log_section(s, cfg.log); });
   root.section("jobs", [&](MapReader& s) { read_jobs(s, cfg.jobs); });
   root.section("actions", [&](MapReader& s) { cfg.actions = read_actions_section(s, document["actions"], path); });
+  root.section("intake", [&](MapReader& s) {
+    s.each_section([&](const std::string& name, MapReader& watch) { read_intake(name, watch, cfg.intake); });
+  });
   root.finish();
 
   if (cfg.id.empty()) cfg.id = default_worker_id();

@@ -7,6 +7,7 @@
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
 #include "worker/actions/action_spec.hpp"
+#include "worker/intake/dir_intake.hpp"
 
 namespace baton::worker {
 
@@ -38,6 +39,7 @@ struct WorkerConfig {
   GpuConfig gpu;
   JobsConfig jobs;
   std::vector<ActionSpec> actions;  // what RunStep may name; nothing else runs
+  std::vector<DirIntakeConfig> intake;  // watched directories whose new subdirectories become cases
   amqp::BrokerSettings broker;
   config::LogConfig log;
 };

@@ -87,6 +87,7 @@ Status CaseScheduler::transition(Active& a, CaseStatus status, std::string messa
 }
 
 Status CaseScheduler::load() {
+  loaded_at_ = clock_.now();
   auto cases = store_.active_cases();
   if (!cases) return cases.error();
   for (auto& record : *cases) {
@@ -590,27 +591,62 @@ Status CaseScheduler::retry(const std::string& case_id) {
   return place_waiting();
 }
 
+Status CaseScheduler::on_job_heartbeat(const v1::WorkerHeartbeat& beat) {
+  const TimePoint now = clock_.now();
+  for (const auto& ref : beat.running()) {
+    auto it = active_.find(ref.case_id());
+    if (it == active_.end() || !it->second.attempt) continue;
+    Active& a = it->second;
+    if (a.attempt->worker_id == beat.worker_id() && a.record.current_step == ref.step_index() &&
+        a.record.attempt == ref.attempt())
+      a.job_seen = now;
+  }
+  return {};
+}
+
+std::optional<std::string> CaseScheduler::stuck_reason(const Active& a, TimePoint now) const {
+  const WorkflowDefinition* wf = workflow(a.record);
+  if (!wf) return std::nullopt;
+  const std::string& worker = a.attempt->worker_id;
+  const TimePoint since = a.attempt->started_at.value_or(a.attempt->dispatched_at);
+  if (now - since > wf->steps[a.record.current_step].timeout + config_.stuck_grace)
+    return "stuck: no result from " + worker + " " + seconds_text(config_.stuck_grace) + " past the step's timeout";
+  // Only a running job on a worker that is online owes us heartbeats: an
+  // offline worker's steps follow on_worker_lost, and the timeout above.
+  if (config_.job_heartbeat_timeout.count() == 0 || !a.attempt->started_at) return std::nullopt;
+  const WorkerRecord* w = workers_.find(worker);
+  if (!w || !w->online) return std::nullopt;
+  const TimePoint seen = std::max({a.job_seen, *a.attempt->started_at, loaded_at_});
+  if (now - seen > config_.job_heartbeat_timeout)
+    return "stuck: " + worker + " has not reported the job for " + seconds_text(config_.job_heartbeat_timeout);
+  return std::nullopt;
+}
+
 Status CaseScheduler::tick() {
   const TimePoint now = clock_.now();
-  std::vector<std::string> stuck;
-  for (auto& [id, a] : active_) {
-    if (!a.attempt) continue;
-    const WorkflowDefinition* wf = workflow(a.record);
-    if (!wf) continue;
-    const auto limit = wf->steps[a.record.current_step].timeout + config_.stuck_grace;
-    const TimePoint since = a.attempt->started_at.value_or(a.attempt->dispatched_at);
-    if (now - since > limit) stuck.push_back(id);
-  }
-  for (const auto& id : stuck) {
+  std::vector<std::pair<std::string, std::string>> stuck;
+  for (auto& [id, a] : active_)
+    if (a.attempt)
+      if (auto why = stuck_reason(a, now)) stuck.emplace_back(id, std::move(*why));
+  for (const auto& [id, why] : stuck) {
     Active& a = active_.at(id);
     const std::string worker = a.attempt->worker_id;
     const v1::StepRef ref = make_ref(a.record, worker);
-    const std::string why = "stuck: no result from " + worker + " " + seconds_text(config_.stuck_grace) +
-                            " past the step's timeout";
     log_->warn("case {}: {}", id, why);
+    if (auto st = store_.add_case_problem({id, a.record.current_step, a.record.attempt, worker, "stuck", why, now}); !st)
+      return st;
     if (auto st = finish_attempt(a, AttemptStatus::lost, why); !st) return st;
     send_cancel(worker, ref, why);
-    if (auto st = after_failure(a, why); !st) return st;
+    if (a.record.cancel_requested || config_.on_stuck == CasesConfig::OnStuck::retry) {
+      if (auto st = after_failure(a, why); !st) return st;
+    } else if (config_.on_stuck == CasesConfig::OnStuck::requeue) {
+      a.record.retry_base += 1;
+      a.record.not_before = now;
+      if (auto st = transition(a, CaseStatus::queued, why + "; " + describe_step(a) + " requeued"); !st) return st;
+    } else {
+      if (auto st = transition(a, CaseStatus::failed, why); !st) return st;
+      if (auto st = end_case(id); !st) return st;
+    }
   }
   return place_waiting();
 }

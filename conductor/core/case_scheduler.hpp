@@ -57,7 +57,11 @@ class CaseScheduler {
   // A worker (re)started: ask what it still runs (answered by RunningSteps).
   Status on_worker_registered(const std::string& worker_id);
 
-  // Places what can be placed; flags steps that overran timeout + grace.
+  // Notes which running steps the worker still lists (the job heartbeat).
+  Status on_job_heartbeat(const v1::WorkerHeartbeat& beat);
+
+  // Places what can be placed; flags steps that overran timeout + grace, or
+  // whose online worker stopped listing them for job_heartbeat_timeout.
   Status tick();
 
   // Commands wait here until the batch that decided them is committed: a
@@ -73,12 +77,14 @@ class CaseScheduler {
   struct Active {
     CaseRecord record;
     std::optional<StepAttemptRecord> attempt;  // the current attempt while one is in flight
+    TimePoint job_seen{};  // last heartbeat of its worker that listed the attempt
   };
   struct Usage {
     unsigned slots = 0;
     std::set<unsigned> gpus;
   };
 
+  std::optional<std::string> stuck_reason(const Active& active, TimePoint now) const;
   Status place_waiting();
   // true when the case was placed.
   Result<bool> try_place(Active& active);
@@ -105,6 +111,7 @@ class CaseScheduler {
   CasesConfig config_;
   Post post_;
   std::map<std::string, Active> active_;
+  TimePoint loaded_at_{};  // job heartbeats are counted from here after a restart
   std::map<std::string, Usage> usage_;
   std::vector<std::pair<amqp::OutgoingMessage, amqp::PublishCallback>> outbox_;
   std::shared_ptr<spdlog::logger> log_;

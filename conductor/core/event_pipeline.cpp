@@ -43,7 +43,11 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
       if (cases_) return cases_->on_worker_registered(envelope->worker_register().worker_id());
       return {};
     }
-    case v1::Envelope::kWorkerHeartbeat: return workers_.on_heartbeat(envelope->worker_heartbeat());
+    case v1::Envelope::kWorkerHeartbeat: {
+      if (auto st = workers_.on_heartbeat(envelope->worker_heartbeat()); !st) return st;
+      if (cases_) return cases_->on_job_heartbeat(envelope->worker_heartbeat());
+      return {};
+    }
     case v1::Envelope::kWorkerStopping: return workers_.on_stopping(envelope->worker_stopping());
     default: break;
   }

@@ -70,6 +70,17 @@ struct StepAttemptRecord {
   std::optional<TimePoint> finished_at;
 };
 
+// A step flagged as stuck (kind "stuck"), for alerting to escalate.
+struct CaseProblemRow {
+  std::string case_id;
+  unsigned step = 0;
+  unsigned attempt = 0;
+  std::string worker_id;
+  std::string kind;
+  std::string message;
+  TimePoint at{};
+};
+
 struct CaseFilter {
   std::optional<CaseStatus> status;
   std::string workflow;

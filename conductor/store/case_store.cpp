@@ -113,6 +113,34 @@ Status ConductorStore::append_case_history(const std::string& case_id, const Cas
   return (*stmt)->run();
 }
 
+Status ConductorStore::add_case_problem(const CaseProblemRow& p) {
+  auto stmt = db_.prepare(
+      "INSERT INTO case_problems (case_id, step, attempt, worker_id, kind, message, at_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!stmt) return stmt.error();
+  (*stmt)->bind(1, p.case_id).bind(2, p.step).bind(3, p.attempt).bind(4, p.worker_id).bind(5, p.kind)
+      .bind(6, p.message).bind(7, to_unix_ms(p.at));
+  return (*stmt)->run();
+}
+
+Result<std::vector<CaseProblemRow>> ConductorStore::case_problems(TimePoint since, unsigned limit) {
+  auto stmt = db_.prepare(
+      "SELECT case_id, step, attempt, worker_id, kind, message, at_ms FROM case_problems "
+      "WHERE at_ms >= ?1 ORDER BY id LIMIT ?2");
+  if (!stmt) return stmt.error();
+  (*stmt)->bind(1, to_unix_ms(since)).bind(2, limit);
+  std::vector<CaseProblemRow> rows;
+  while (true) {
+    auto more = (*stmt)->step();
+    if (!more) return more.error();
+    if (!*more) break;
+    auto& s = **stmt;
+    rows.push_back({s.column_text(0), static_cast<unsigned>(s.column_int(1)), static_cast<unsigned>(s.column_int(2)),
+                    s.column_text(3), s.column_text(4), s.column_text(5), from_unix_ms(s.column_int(6))});
+  }
+  return rows;
+}
+
 Status ConductorStore::upsert_attempt(const StepAttemptRecord& a) {
   auto stmt = db_.prepare(
       "INSERT INTO step_attempts (case_id, step, attempt, step_name, worker_id, status, slots, gpus, pid, "

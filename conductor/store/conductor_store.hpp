@@ -37,6 +37,8 @@ class ConductorStore {
   Status update_case(const CaseRecord& record);
   Status append_case_history(const std::string& case_id, const CaseHistoryRow& row);
   Status upsert_attempt(const StepAttemptRecord& attempt);
+  Status add_case_problem(const CaseProblemRow& problem);
+  Result<std::vector<CaseProblemRow>> case_problems(TimePoint since, unsigned limit);
   Result<std::optional<CaseRecord>> find_case(const std::string& id);
   Result<std::vector<CaseRecord>> list_cases(const CaseFilter& filter);
   // Every case not yet COMPLETED, FAILED or CANCELLED (the scheduler's working set).

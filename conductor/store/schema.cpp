@@ -91,6 +91,21 @@ ALTER TABLE workers ADD COLUMN resources_pb BLOB NOT NULL DEFAULT x'';
       R"sql(
 ALTER TABLE workers ADD COLUMN draining INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // Stuck steps, kept apart from the history so alerting can find and
+      // escalate them without parsing messages.
+      R"sql(
+CREATE TABLE case_problems (
+  id        INTEGER PRIMARY KEY,
+  case_id   TEXT NOT NULL REFERENCES cases (id),
+  step      INTEGER NOT NULL,
+  attempt   INTEGER NOT NULL,
+  worker_id TEXT NOT NULL DEFAULT '',
+  kind      TEXT NOT NULL,
+  message   TEXT NOT NULL DEFAULT '',
+  at_ms     INTEGER NOT NULL
+);
+CREATE INDEX case_problems_by_time ON case_problems (at_ms);
+)sql",
   };
   return migrations;
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/support/broker_env.hpp"
 #include "tests/integration/support/child_process.hpp"
@@ -36,6 +37,9 @@ constexpr const char* kWorkflows = R"(workflows:
   broken:
     steps:
       - {name: only, action: no_such_action, pool: test}
+  dropped:
+    steps:
+      - {name: list, action: list_files, pool: test, params: {dir: "{case_dir}"}}
 )";
 
 class Cases : public ::testing::Test {
@@ -46,13 +50,17 @@ class Cases : public ::testing::Test {
     sys_->start_conductor(kWorkflows);
     for (unsigned i = 1; i <= workers; ++i) start_worker("w" + std::to_string(i), slots);
   }
-  testing::ChildProcess& start_worker(const std::string& id, unsigned slots = 4, bool drain = false) {
+  testing::ChildProcess& start_worker(const std::string& id, unsigned slots = 4, bool drain = false,
+                                      const std::string& extra_yaml = "", const std::string& heartbeat = "300ms") {
     const std::string actions = "actions:\n  mark:\n    argv: [\"" + std::string(BATON_SOURCE_DIR) +
                                 "/tests/integration/fixtures/mark.sh\", \"" + marker_ +
                                 "\", \"{case_id}\", \"{step}\", \"{attempt}\", \"{fail_until}\", \"{nap}\"]\n"
                                 "    params:\n      fail_until: {type: integer, min: 0, max: 100, default: \"1\"}\n"
-                                "      nap: {type: integer, min: 0, max: 600}\n";
-    auto& process = sys_->start_worker(id, "300ms", "[test]", actions, slots,
+                                "      nap: {type: integer, min: 0, max: 600}\n"
+                                "  list_files:\n    argv: [find, \"{dir}\", -type, f]\n"
+                                "    params:\n      dir: {type: string, pattern: \"/.*\"}\n" +
+                                extra_yaml;
+    auto& process = sys_->start_worker(id, heartbeat, "[test]", actions, slots,
                                        drain ? std::vector<std::string>{"--drain"} : std::vector<std::string>{});
     EXPECT_TRUE(eventually([&] { return sys_->worker(id)["status"] == "online"; }, 15s)) << id << " not online";
     workers_[id] = &process;
@@ -243,6 +251,76 @@ TEST_F(Cases, TheIntakeQueueTakesJsonAnswersOnReplyToAndDeadLettersRefusals) {
   const auto dead = testing::take_messages(vhost, "baton.dead", 1);
   EXPECT_NE(dead[0]["properties"]["headers"]["x-baton-reason"].get<std::string>().find("unknown workflow"),
             std::string::npos);
+}
+
+TEST_F(Cases, ARestartedWorkerReadoptsItsJobsAndTheirExitStatusIsNotLost) {
+  start(0);
+  // SIGKILL: no goodbye. The worker is back well inside the 3 s offline window.
+  auto* worker = &start_worker("w1", 2, false, "", "1s");
+  submit("survivor", "slow", {{"nap", "2"}});
+  ASSERT_TRUE(eventually([&] { return status("survivor") == "EXECUTING" && recorded_pid("survivor") > 0; }, 30s));
+  worker->signal(SIGKILL);
+  worker->wait_exit(5s);
+  EXPECT_TRUE(process_alive(recorded_pid("survivor"))) << "the job outlives its worker";
+  worker = &start_worker("w1", 2, false, "", "1s");
+  ASSERT_TRUE(eventually([&] { return status("survivor") == "COMPLETED"; }, 30s)) << get("survivor").dump(1);
+
+  // SIGTERM: the job ends while the worker is away; its exit is reported on return.
+  submit("finished-alone", "slow", {{"nap", "1"}});
+  ASSERT_TRUE(eventually([&] { return status("finished-alone") == "EXECUTING" && recorded_pid("finished-alone") > 0; },
+                         30s));
+  worker->signal(SIGTERM);
+  ASSERT_EQ(worker->wait_exit(20s), 0);
+  ASSERT_TRUE(eventually([&] { return !process_alive(recorded_pid("finished-alone")); }, 20s));
+  EXPECT_EQ(status("finished-alone"), "EXECUTING") << "nobody has reported the exit yet";
+  start_worker("w1", 2, false, "", "1s");
+  ASSERT_TRUE(eventually([&] { return status("finished-alone") == "COMPLETED"; }, 30s)) << get("finished-alone").dump(1);
+
+  for (const char* id : {"survivor", "finished-alone"}) {
+    const auto attempts = get(id)["attempts"];
+    ASSERT_EQ(attempts.size(), 1u) << get(id).dump(1);
+    EXPECT_EQ(attempts[0]["status"], "SUCCEEDED");
+  }
+  for (const auto& [line, count] : marks()) EXPECT_EQ(count, 1) << line;
+}
+
+TEST_F(Cases, ADroppedDirectoryBecomesACaseOnceStableAndNeverTwice) {
+  start(0);
+  const auto incoming = sys_->dir() / "incoming";
+  std::filesystem::create_directories(incoming);
+  const std::string intake = "intake:\n  drop:\n    dir: " + incoming.string() +
+                             "\n    workflow: dropped\n    stable_for: 1500ms\n    scan_interval: 100ms\n";
+  auto* worker = &start_worker("w1", 2, false, intake);
+
+  // A slow copy: the directory changes every 400 ms for 2.4 s, longer than
+  // stable_for, and must not become a case meanwhile.
+  std::filesystem::create_directories(incoming / "plan-a");
+  for (int i = 0; i < 6; ++i) {
+    std::ofstream(incoming / "plan-a" / "ct.dcm", std::ios::app) << "slice " << i << "\n";
+    if (i == 3) std::ofstream(incoming / "plan-a" / "rtplan.dcm") << "plan";
+    int code = 0;
+    sys_->api("/api/v1/cases/drop-plan-a", &code);
+    EXPECT_EQ(code, 404) << "submitted while still being copied (write " << i << ")";
+    std::this_thread::sleep_for(400ms);  // the pace of the copy being simulated
+  }
+  ASSERT_TRUE(eventually([&] { return status("drop-plan-a") == "COMPLETED"; }, 30s)) << get("drop-plan-a").dump(1);
+  const std::string listed = get("drop-plan-a")["attempts"][0]["output_tail"];
+  EXPECT_NE(listed.find("ct.dcm"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("rtplan.dcm"), std::string::npos) << listed;
+
+  worker->signal(SIGTERM);
+  ASSERT_EQ(worker->wait_exit(20s), 0);
+  start_worker("w1", 2, false, intake);
+  std::filesystem::create_directories(incoming / "plan-b");
+  std::ofstream(incoming / "plan-b" / "ct.dcm") << "slice";
+  ASSERT_TRUE(eventually([&] { return status("drop-plan-b") == "COMPLETED"; }, 30s)) << get("drop-plan-b").dump(1);
+
+  std::ifstream log(sys_->dir() / "worker-w1.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  size_t submissions = 0;
+  for (size_t at = 0; (at = text.find("submitting case drop-plan-a", at)) != std::string::npos; ++at) ++submissions;
+  EXPECT_EQ(submissions, 1u) << "the restarted worker must not submit plan-a again";
+  EXPECT_EQ(sys_->api("/api/v1/cases?limit=100")["cases"].size(), 2u);
 }
 
 }  // namespace

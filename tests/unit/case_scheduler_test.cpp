@@ -30,8 +30,8 @@ class CaseSchedulerTest : public ::testing::Test {
     make_scheduler();
   }
 
-  void make_scheduler() {
-    scheduler_ = std::make_unique<CaseScheduler>(*store_, transport_, *registry_, clock_, workflows_, CasesConfig{},
+  void make_scheduler(CasesConfig config = {}) {
+    scheduler_ = std::make_unique<CaseScheduler>(*store_, transport_, *registry_, clock_, workflows_, config,
                                                  [](std::function<void()> f) { f(); });
     registry_->set_status_listener([this](const WorkerRecord& w) { ASSERT_TRUE(scheduler_->on_worker_status(w).ok()); });
     ASSERT_TRUE(scheduler_->load().ok());
@@ -105,6 +105,15 @@ class CaseSchedulerTest : public ::testing::Test {
     e.set_message(message);
     e.set_exit_code(outcome == v1::StepFinished::SUCCEEDED ? 0 : 3);
     ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
+  }
+  // A worker heartbeat that lists the given running steps (the job heartbeat).
+  void heartbeat(const std::string& worker, const std::vector<v1::StepRef>& running) {
+    v1::WorkerHeartbeat hb;
+    hb.set_worker_id(worker);
+    hb.set_heartbeat_interval_ms(1000);
+    for (const auto& r : running) *hb.add_running() = r;
+    ASSERT_TRUE(registry_->on_heartbeat(hb).ok());
+    ASSERT_TRUE(scheduler_->on_job_heartbeat(hb).ok());
   }
   CaseRecord stored(const std::string& id) { return store_->find_case(id).value().value(); }
 
@@ -372,6 +381,82 @@ TEST_F(CaseSchedulerTest, AStepThatOverrunsItsTimeoutIsFlaggedStuckAndRetried) {
   EXPECT_EQ(c.status, CaseStatus::queued);
   EXPECT_NE(c.message.find("stuck"), std::string::npos) << c.message;
   EXPECT_EQ(store_->step_attempts("c1").value()[0].status, AttemptStatus::lost);
+}
+
+TEST_F(CaseSchedulerTest, AJobItsWorkerStopsListingIsFlaggedStuckAndRecordedForAlerting) {
+  CasesConfig config;
+  config.job_heartbeat_timeout = 30s;
+  make_scheduler(config);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(10s);
+    heartbeat("w1", {ref("c1", "w1")});
+    ASSERT_TRUE(scheduler_->tick().ok());
+  }
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "listed in every heartbeat: not stuck";
+
+  // The worker is alive but no longer lists the job.
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(10s);
+    heartbeat("w1", {});
+    ASSERT_TRUE(scheduler_->tick().ok());
+  }
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "exactly the timeout is not over it";
+  clock_.advance(1s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  const auto c = stored("c1");
+  EXPECT_EQ(c.status, CaseStatus::queued) << "retried per the step's policy";
+  EXPECT_NE(c.message.find("has not reported the job"), std::string::npos) << c.message;
+  const auto problems = store_->case_problems(TimePoint{}, 10).value();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].case_id, "c1");
+  EXPECT_EQ(problems[0].kind, "stuck");
+  EXPECT_EQ(problems[0].worker_id, "w1");
+  EXPECT_EQ(cancels().size(), 1u) << "the worker is told to stop whatever is left of it";
+}
+
+TEST_F(CaseSchedulerTest, StuckPolicyFailOrRequeue) {
+  CasesConfig config;
+  config.job_heartbeat_timeout = 30s;
+  config.on_stuck = CasesConfig::OnStuck::fail;
+  make_scheduler(config);
+  add_worker("w1", {"cpu"}, 2, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  clock_.advance(31s);
+  heartbeat("w1", {});
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::failed);
+
+  config.on_stuck = CasesConfig::OnStuck::requeue;
+  make_scheduler(config);
+  ASSERT_TRUE(submit("c2", "single", {}).ok());
+  started("c2", "w1");
+  clock_.advance(31s);
+  heartbeat("w1", {});
+  ASSERT_TRUE(scheduler_->tick().ok());
+  const auto c2 = stored("c2");
+  EXPECT_EQ(c2.status, CaseStatus::processing) << "requeued and placed again at once";
+  EXPECT_EQ(c2.attempt, 2u);
+  EXPECT_EQ(c2.retry_base, 1u) << "a requeue does not spend the step's retries";
+}
+
+TEST_F(CaseSchedulerTest, AnOfflineWorkersJobsAreNotJudgedByJobHeartbeats) {
+  CasesConfig config;
+  config.job_heartbeat_timeout = 30s;
+  make_scheduler(config);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  v1::WorkerStopping bye;
+  bye.set_worker_id("w1");
+  bye.set_jobs_left_running(true);
+  ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  clock_.advance(50s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its jobs run on; reconciled when it returns";
 }
 
 }  // namespace
