@@ -75,10 +75,10 @@ Result<TimeZone::Data> parse_tzif(std::string name, std::string_view bytes) {
 
   TimeZone::Data data;
   data.name = std::move(name);
-  std::vector<int64_t> times(header.timecnt);
-  for (auto& t : times) t = in.be(time_size);
-  std::vector<uint8_t> type_of(header.timecnt);
-  for (auto& index : type_of) index = in.u8();
+  data.transitions.resize(header.timecnt);
+  for (auto& transition : data.transitions) transition.at = in.be(time_size);
+  // Holds the local time type index until the types are read.
+  for (auto& transition : data.transitions) transition.offset = in.u8();
   std::vector<int32_t> type_offsets(header.typecnt);
   for (auto& offset : type_offsets) {
     offset = static_cast<int32_t>(in.be(4));
@@ -87,10 +87,11 @@ Result<TimeZone::Data> parse_tzif(std::string name, std::string_view bytes) {
   in.skip(header.charcnt + header.isstdcnt + header.isutcnt);
 
   data.initial_offset = type_offsets[0];
-  for (size_t i = 0; i < times.size(); ++i) {
-    if (type_of[i] >= header.typecnt) return bad("transition names an unknown local time type");
-    if (i > 0 && times[i] <= times[i - 1]) return bad("transition times are not ascending");
-    data.transitions.push_back({times[i], type_offsets[type_of[i]]});
+  for (size_t i = 0; i < data.transitions.size(); ++i) {
+    auto& transition = data.transitions[i];
+    if (static_cast<uint32_t>(transition.offset) >= header.typecnt) return bad("transition names an unknown local time type");
+    if (i > 0 && transition.at <= data.transitions[i - 1].at) return bad("transition times are not ascending");
+    transition.offset = type_offsets[static_cast<size_t>(transition.offset)];
   }
 
   if (time_size == 8) {
