@@ -105,7 +105,8 @@ void ConductorApp::shutdown(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   auto log = log::logger("baton-conductor");
-  log->info("{}: stopping (no new events taken; finishing writes)", why);
+  log->info("{}: stopping (no new events or cases taken; finishing writes)", why);
+  case_service_->close();
   transport_->pause_consuming();
   sweep_timer_.cancel();
   // Posted behind the deliveries already queued, so they are applied and acked.

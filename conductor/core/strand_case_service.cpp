@@ -12,9 +12,15 @@ constexpr std::chrono::seconds kAnswerTimeout{15};
 
 template <class T>
 Result<T> StrandCaseService::on_strand(std::function<Result<T>()> work) {
+  const Error closed = make_error(Errc::unavailable, "the conductor is shutting down; try again when it is back");
+  if (closed_) return closed;
   auto promise = std::make_shared<std::promise<Result<T>>>();
   auto future = promise->get_future();
-  boost::asio::post(io_, [this, promise, work = std::move(work)] {
+  boost::asio::post(io_, [this, promise, closed, work = std::move(work)] {
+    if (closed_) {
+      promise->set_value(closed);
+      return;
+    }
     Result<T> result = work();
     Status committed = pipeline_.flush();
     if (result.ok() && !committed.ok()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/case_service.hpp"
@@ -19,6 +20,10 @@ class StrandCaseService final : public CaseService {
   Status cancel(const std::string& case_id, const std::string& reason) override;
   Status retry(const std::string& case_id) override;
 
+  // From here on every request is refused as unavailable, also one already
+  // waiting for the strand: a shutting-down conductor takes no new work.
+  void close() { closed_ = true; }
+
  private:
   template <class T>
   Result<T> on_strand(std::function<Result<T>()> work);
@@ -26,6 +31,7 @@ class StrandCaseService final : public CaseService {
   boost::asio::io_context& io_;
   CaseScheduler& scheduler_;
   EventPipeline& pipeline_;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace baton::conductor
