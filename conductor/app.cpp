@@ -45,10 +45,17 @@ Status ConductorApp::start() {
   cases_ = std::make_unique<CaseScheduler>(*store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
                                            [this](std::function<void()> f) { asio::post(io_, std::move(f)); });
   pipeline_->set_case_scheduler(cases_.get());
+  std::map<std::string, TaskDefinition> tasks = config_.checks;
+  tasks.insert(config_.maintenance.begin(), config_.maintenance.end());
+  tasks_ = std::make_unique<TaskScheduler>(*store_, *transport_, *workers_, clock_, std::move(tasks));
+  pipeline_->set_task_scheduler(tasks_.get());
   workers_->set_status_listener([this](const WorkerRecord& w) {
     if (auto st = cases_->on_worker_status(w); !st)
       log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
+    if (auto st = tasks_->refresh_targets(); !st)
+      log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
   });
+  if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.
   if (auto st = cases_->load(); !st) return st;
   if (auto st = pipeline_->flush(); !st) return st;
@@ -96,6 +103,11 @@ void ConductorApp::schedule_sweep() {
     auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
     if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
     if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
+    auto ticked = pipeline_->within_batch([this]() -> Result<bool> {
+      if (auto st = tasks_->tick(); !st) return st.error();
+      return true;
+    });
+    if (!ticked) log::logger("tasks")->error("schedule tick failed: {}", ticked.error().message);
     (void)pipeline_->flush();
     schedule_sweep();
   });

@@ -14,6 +14,7 @@
 #include "conductor/core/strand_case_service.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "conductor/tasks/task_scheduler.hpp"
 
 namespace baton::conductor {
 
@@ -45,6 +46,7 @@ class ConductorApp {
   std::unique_ptr<amqp::RabbitTransport> transport_;
   std::unique_ptr<EventPipeline> pipeline_;
   std::unique_ptr<CaseScheduler> cases_;
+  std::unique_ptr<TaskScheduler> tasks_;
   std::unique_ptr<StrandCaseService> case_service_;
   std::unique_ptr<http::Server> http_;
   bool stopping_ = false;

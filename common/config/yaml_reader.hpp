@@ -80,6 +80,8 @@ class MapReader {
 
   // Throws unless the key is present with a value.
   void require(const std::string& key);
+  // Whether the key is present (with or without a value); does not mark it known.
+  bool has(const std::string& key) const { return find(key) != nullptr; }
 
   // Throws a ConfigError at the key's line (the mapping's if the key is
   // absent). For checks the typed getters cannot express.

@@ -49,6 +49,12 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
       return {};
     }
     case v1::Envelope::kWorkerStopping: return workers_.on_stopping(envelope->worker_stopping());
+    case v1::Envelope::kCheckResult:
+      if (tasks_) return tasks_->on_check_result(envelope->check_result());
+      break;
+    case v1::Envelope::kMaintenanceResult:
+      if (tasks_) return tasks_->on_maintenance_result(envelope->maintenance_result());
+      break;
     default: break;
   }
   return make_error(Errc::refused, "the conductor's inbox does not take " + codec::body_name(*envelope));

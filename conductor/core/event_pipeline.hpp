@@ -11,6 +11,7 @@
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "conductor/tasks/task_scheduler.hpp"
 
 namespace spdlog {
 class logger;
@@ -39,6 +40,7 @@ class EventPipeline {
   void set_post(std::function<void(std::function<void()>)> post) { post_ = std::move(post); }
   // Step events and the intake queue go to the scheduler once it is set.
   void set_case_scheduler(CaseScheduler* cases) { cases_ = cases; }
+  void set_task_scheduler(TaskScheduler* tasks) { tasks_ = tasks; }
 
   // Returns true when the caller should schedule flush() (first event of a
   // new batch); flushes by itself when the batch is full.
@@ -65,6 +67,7 @@ class EventPipeline {
   amqp::Transport& transport_;
   WorkerRegistry& workers_;
   CaseScheduler* cases_ = nullptr;
+  TaskScheduler* tasks_ = nullptr;
   void ack_batch();
 
   std::vector<amqp::DeliveryRef> batch_;

@@ -8,6 +8,7 @@
 #include "common/core/result.hpp"
 #include "common/sqlite/database.hpp"
 #include "conductor/store/case_records.hpp"
+#include "conductor/store/check_records.hpp"
 #include "conductor/store/worker_record.hpp"
 
 namespace baton::conductor {
@@ -46,6 +47,22 @@ class ConductorStore {
   Result<std::vector<CaseHistoryRow>> case_history(const std::string& case_id);
   Result<std::vector<StepAttemptRecord>> step_attempts(const std::string& case_id);
   Result<std::map<std::string, unsigned>> count_cases_by_status();
+
+  // Checks (check_store.cpp). Records a result in the history and the latest
+  // table, filling in state_since and consecutive; false when this (worker,
+  // command) result was recorded before (a redelivery), which changes nothing.
+  Result<bool> record_check_result(CheckResultRecord& result);
+  Result<std::vector<CheckResultRecord>> latest_checks(const CheckFilter& filter);
+  Result<std::vector<CheckResultRecord>> check_history(const CheckFilter& filter);
+  Status insert_maintenance_run(const MaintenanceRunRecord& run);
+  // false when the run was already finished (a redelivered result).
+  Result<bool> finish_maintenance_run(const MaintenanceRunRecord& run);
+  Result<std::vector<MaintenanceRunRecord>> maintenance_runs(const MaintenanceFilter& filter);
+  // Retention: rows older than the cutoff go; returns how many.
+  Result<int64_t> prune_check_history(TimePoint before);
+  Result<int64_t> prune_maintenance_runs(TimePoint before);
+  Result<int64_t> prune_case_problems(TimePoint before);
+  Result<int64_t> prune_worker_history(TimePoint before);
 
   // A cheap query that proves the database answers.
   Status ping();

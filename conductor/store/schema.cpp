@@ -1,5 +1,7 @@
 #include "conductor/store/schema.hpp"
 
+#include "conductor/schedule/schedule_store.hpp"
+
 namespace baton::conductor {
 
 // Append only: a released database may be at any of these versions. Each
@@ -105,6 +107,60 @@ CREATE TABLE case_problems (
   at_ms     INTEGER NOT NULL
 );
 CREATE INDEX case_problems_by_time ON case_problems (at_ms);
+)sql",
+      ScheduleStore::kSchema,
+      // Check results: the latest per (worker, check) for reads and alerting,
+      // and the history, where (worker, command) makes a repeated result a no-op.
+      R"sql(
+CREATE TABLE check_latest (
+  worker_id        TEXT NOT NULL,
+  check_name       TEXT NOT NULL,
+  type             TEXT NOT NULL DEFAULT '',
+  state            TEXT NOT NULL CHECK (state IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+  output           TEXT NOT NULL DEFAULT '',
+  output_truncated INTEGER NOT NULL DEFAULT 0,
+  perfdata         TEXT NOT NULL DEFAULT '[]',
+  duration_ms      INTEGER NOT NULL DEFAULT 0,
+  at_ms            INTEGER NOT NULL,
+  command_id       TEXT NOT NULL DEFAULT '',
+  schedule         TEXT NOT NULL DEFAULT '',
+  state_since_ms   INTEGER NOT NULL,
+  consecutive      INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (worker_id, check_name)
+);
+CREATE TABLE check_history (
+  id               INTEGER PRIMARY KEY,
+  worker_id        TEXT NOT NULL,
+  check_name       TEXT NOT NULL,
+  type             TEXT NOT NULL DEFAULT '',
+  state            TEXT NOT NULL,
+  output           TEXT NOT NULL DEFAULT '',
+  output_truncated INTEGER NOT NULL DEFAULT 0,
+  perfdata         TEXT NOT NULL DEFAULT '[]',
+  duration_ms      INTEGER NOT NULL DEFAULT 0,
+  at_ms            INTEGER NOT NULL,
+  command_id       TEXT NOT NULL,
+  schedule         TEXT NOT NULL DEFAULT '',
+  UNIQUE (worker_id, command_id)
+);
+CREATE INDEX check_history_by_check ON check_history (worker_id, check_name, id);
+CREATE INDEX check_history_by_time ON check_history (at_ms);
+CREATE TABLE maintenance_runs (
+  command_id    TEXT PRIMARY KEY,
+  worker_id     TEXT NOT NULL,
+  task          TEXT NOT NULL,
+  action        TEXT NOT NULL,
+  schedule      TEXT NOT NULL DEFAULT '',
+  dry_run       INTEGER NOT NULL DEFAULT 0,
+  status        TEXT NOT NULL CHECK (status IN ('REQUESTED', 'OK', 'FAILED')),
+  message       TEXT NOT NULL DEFAULT '',
+  details       TEXT NOT NULL DEFAULT '{}',
+  metrics       TEXT NOT NULL DEFAULT '{}',
+  duration_ms   INTEGER NOT NULL DEFAULT 0,
+  requested_ms  INTEGER NOT NULL,
+  finished_ms   INTEGER
+);
+CREATE INDEX maintenance_runs_by_time ON maintenance_runs (requested_ms);
 )sql",
   };
   return migrations;
