@@ -54,11 +54,19 @@ Result<CheckReport> check_plugin(const CheckContext& context, CheckParams& param
   if (!run) return make_error(run.error().code, "cannot run " + *program + ": " + run.error().message);
   if (run->timed_out) return context.timed_out("running plugin " + plugin);
 
-  const std::string& raw = run->out.empty() ? run->err : run->out;
+  std::string raw = run->out.empty() ? run->err : run->out;
+  const bool lost_start = run->out.empty() ? run->stderr_truncated : run->stdout_truncated;
+  if (lost_start) {
+    // run_process keeps the tail of a flood, so the first line held is
+    // likely a fragment; say so instead of passing it off as the summary.
+    raw.erase(0, raw.find('\n') == std::string::npos ? 0 : raw.find('\n') + 1);
+    raw.insert(0, "\xE2\x80\xA6 [plugin printed more than " + std::to_string(options.max_output_bytes) +
+                      " bytes; its start is lost]\n");
+  }
   PluginOutput output = split_plugin_output(raw);
   CheckReport report;
   report.perfdata = parse_perfdata(output.perfdata);
-  report.output_truncated = run->out.empty() ? run->stderr_truncated : run->stdout_truncated;
+  report.output_truncated = lost_start;
   if (run->term_signal != 0) {
     report.state = CheckState::unknown;
     report.output = "plugin " + plugin + " " + sys::describe(*run) + (output.text.empty() ? "" : ": " + output.text);

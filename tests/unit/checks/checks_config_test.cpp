@@ -27,7 +27,7 @@ std::string error_of(const std::string& yaml) {
 }
 
 TEST(ChecksConfigTest, DefaultsWhenAbsent) {
-  ChecksConfig config = read("other: {}\n");
+  ChecksConfig config = read("checks:\n");
   EXPECT_EQ(config.plugin_dirs, std::vector<std::string>{"/usr/lib/nagios/plugins"});
   EXPECT_TRUE(config.plugins.empty());
   EXPECT_EQ(config.max_output_bytes, 4096u);

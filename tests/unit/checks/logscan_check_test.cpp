@@ -106,7 +106,8 @@ TEST_F(LogscanCheckTest, RotationFinishesTheOldFileThenReadsTheNewOne) {
 
 TEST_F(LogscanCheckTest, ReplacedFileWithoutRotatedCopyIsReadFromItsStart) {
   scan();
-  std::filesystem::remove(log_);
+  // Moved aside rather than deleted, so the new file cannot reuse the inode.
+  std::filesystem::rename(log_, dir_.file("archived.log"));
   dir_.write("app.log", "ERROR new\n");
   auto outcome = scan();
   EXPECT_EQ(matches(outcome), 1);
