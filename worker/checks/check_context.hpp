@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -40,6 +41,8 @@ struct CheckContext {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
+  // remaining(), but never 0: to run_process and fetch 0 means "no limit".
+  std::chrono::milliseconds budget() const { return std::max(remaining(), std::chrono::milliseconds(1)); }
   bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
   // Errc::timeout naming the limit (not the measured time, which would make
   // every message differ).

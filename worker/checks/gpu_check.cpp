@@ -27,7 +27,7 @@ Result<CheckReport> check_gpu(const CheckContext& context, CheckParams& params) 
   sys::ProcessOptions options;
   options.argv = {context.config.nvidia_smi, "--query-gpu=" + std::string(kNvidiaSmiQuery),
                   "--format=csv,noheader,nounits"};
-  options.timeout = context.remaining();
+  options.timeout = context.budget();
   options.kill_grace = std::chrono::milliseconds(500);
   options.env_overrides = {{"LC_ALL", "C"}};
   auto run = sys::run_process(options);

@@ -89,7 +89,7 @@ Result<CheckReport> check_http(const CheckContext& context, CheckParams& params)
 
   http::Request request;
   request.url = url;
-  request.timeout = context.remaining();
+  request.timeout = context.budget();
   const auto started = steady_clock::now();
   auto response = http::fetch(request);
   const double took = elapsed_ms(started);

@@ -44,7 +44,7 @@ Result<CheckReport> check_plugin(const CheckContext& context, CheckParams& param
   sys::ProcessOptions options;
   options.argv.push_back(*program);
   options.argv.insert(options.argv.end(), context.args.begin(), context.args.end());
-  options.timeout = std::max(context.remaining(), milliseconds(1));
+  options.timeout = context.budget();
   options.kill_grace = milliseconds(500);
   // Plugins parse and print numbers; a locale with decimal commas would
   // change both.

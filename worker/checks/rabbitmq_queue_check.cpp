@@ -32,7 +32,7 @@ Result<CheckReport> check_rabbitmq_queue(const CheckContext& context, CheckParam
   request.url = base + "/api/queues/" + http::percent_encode(vhost) + "/" + http::percent_encode(queue);
   request.basic_user = management.user;
   request.basic_password = management.password;
-  request.timeout = context.remaining();
+  request.timeout = context.budget();
   auto response = http::fetch(request);
   const std::string name = "queue '" + queue + "' in vhost '" + vhost + "'";
   if (!response) {

@@ -47,7 +47,8 @@ Result<CheckReport> check_sqlite(const CheckContext& context, CheckParams& param
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
   if (rc != SQLITE_OK)
     return make_error(Errc::database, "cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  sqlite3_busy_timeout(db.get(), static_cast<int>(std::min(busy_timeout, context.remaining()).count()));
+  const milliseconds busy_wait = std::min(busy_timeout, context.remaining());
+  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_wait.count()));
   DeadlineGuard guard{&context};
   sqlite3_progress_handler(db.get(), 1000, stop_at_deadline, &guard);
 
@@ -69,7 +70,7 @@ Result<CheckReport> check_sqlite(const CheckContext& context, CheckParams& param
   if (guard.fired || primary == SQLITE_INTERRUPT) return context.timed_out("in " + mode + "_check of " + path);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     verdict.raise(busy_state, path + " is locked by another connection (" + message + " after waiting " +
-                                  std::to_string(busy_timeout.count()) + " ms)");
+                                  std::to_string(busy_wait.count()) + " ms)");
     return verdict.report("");
   }
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {

@@ -51,6 +51,19 @@ TEST_F(SqliteCheckTest, HealthyDatabaseIsOkInBothModes) {
   EXPECT_EQ(full.output, path + ": integrity_check ok");
 }
 
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(SqliteCheckTest, CheckLeavesTheDatabaseUntouched) {
+  std::string path = make_database(dir_, "same.db");
+  const std::string before = bytes_of(path);
+  EXPECT_EQ(runner_.run(request("sqlite", {{"path", path}, {"mode", "integrity"}})).state, CheckState::ok);
+  EXPECT_EQ(bytes_of(path), before);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path()), {}), 1);
+}
+
 TEST_F(SqliteCheckTest, MissingFileIsCriticalAndNotCreated) {
   std::string path = dir_.file("absent.db");
   auto outcome = runner_.run(request("sqlite", {{"path", path}}));
