@@ -100,6 +100,17 @@ void AlertEngine::update_flapping(AlertRecord& alert, FlapDetector& detector, bo
   }
 }
 
+void AlertEngine::set_severity(AlertRecord& alert, Severity severity, TimePoint at, Changes& changes) {
+  const Severity before = alert.severity;
+  alert.severity = severity;
+  if (!alert.hard || severity <= before) return;
+  event(changes, alert, AlertEventType::state_changed,
+        std::string("severity raised from ") + to_string(before) + " to " + to_string(severity), at);
+  // Those already told must hear it got worse: the level reached is notified
+  // again (a level with no last-notified time is due at once).
+  if (alert.escalation_level >= 0) alert.last_notified_by_level.erase(alert.escalation_level);
+}
+
 void AlertEngine::make_hard(AlertRecord& alert, TimePoint at, Changes& changes) {
   alert.hard = true;
   alert.hard_since = at;
@@ -164,7 +175,7 @@ EngineOutput AlertEngine::observe(const CheckObservation& o) {
   alert->last_state = o.state;
   alert->last_output = o.output;
   alert->last_seen = o.at;
-  alert->severity = severity_for(o);
+  set_severity(*alert, severity_for(o), o.at, changes);
   changes.touched.insert(alert->id);
   update_flapping(*alert, detector_it->second, flap_changed, o.at, changes);
   update_holds(*alert, o.at, changes);
@@ -197,7 +208,7 @@ EngineOutput AlertEngine::observe(const CaseProblem& p) {
     event(changes, *alert, AlertEventType::state_changed, std::string("case ") + what + ": " + p.message, p.at);
   }
   const Severity severity = failed ? config_.case_failed_severity : config_.case_stuck_severity;
-  alert->severity = std::max(alert->severity, severity);
+  set_severity(*alert, std::max(alert->severity, severity), p.at, changes);
   alert->last_output = p.message;
   alert->last_seen = p.at;
   update_holds(*alert, p.at, changes);

@@ -104,6 +104,7 @@ class AlertEngine {
   void notify_told_channels(Changes& changes, const AlertRecord& alert, NotificationKind kind);
   Severity severity_for(const CheckObservation& observation) const;
   void update_flapping(AlertRecord& alert, FlapDetector& detector, bool changed, TimePoint at, Changes& changes);
+  void set_severity(AlertRecord& alert, Severity severity, TimePoint at, Changes& changes);
   void make_hard(AlertRecord& alert, TimePoint at, Changes& changes);
   void resolve(AlertRecord& alert, TimePoint at, Changes& changes);
   // Re-reads silences, maintenance and worker liveness; records what changed.

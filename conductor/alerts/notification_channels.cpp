@@ -1,5 +1,6 @@
 #include "conductor/alerts/notification_channels.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
 
@@ -39,6 +40,17 @@ Status guarded(const char* channel, Deliver deliver) {
 }
 
 }  // namespace
+
+std::vector<NotificationMessage> messages_for(const EngineOutput& output, TimePoint at) {
+  std::vector<NotificationMessage> messages;
+  for (const auto& intent : output.intents) {
+    auto alert = std::find_if(output.alerts.begin(), output.alerts.end(),
+                              [&](const AlertRecord& a) { return a.id == intent.alert_id; });
+    if (alert == output.alerts.end()) continue;  // every intent's alert is in the output; see AlertEngine
+    messages.push_back(NotificationMessage{intent, *alert, at});
+  }
+  return messages;
+}
 
 std::string render_json(const NotificationMessage& m) {
   const AlertRecord& a = m.alert;

@@ -3,8 +3,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/core/result.hpp"
+#include "conductor/alerts/alert_engine.hpp"
 #include "conductor/alerts/alert_types.hpp"
 #include "conductor/alerts/alerts_config.hpp"
 
@@ -16,6 +18,9 @@ struct NotificationMessage {
   AlertRecord alert;
   TimePoint at;
 };
+
+// Pairs each intent of an engine output with its alert as written there.
+std::vector<NotificationMessage> messages_for(const EngineOutput& output, TimePoint at);
 
 // The JSON body of webhooks and of a command's stdin.
 std::string render_json(const NotificationMessage& message);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "conductor/alerts/notification_channels.hpp"
 #include "tests/unit/alerts/alert_test_support.hpp"
 
 namespace baton::conductor::alerts {
@@ -94,6 +95,34 @@ TEST(Escalation, LowerSeveritiesScaleTheirDelays) {
   engine.observe(check("w1", "load", CheckState::warning, t0()));  // medium: 4h response
   EXPECT_TRUE(engine.tick(t0() + 3h).intents.empty());
   EXPECT_EQ(channels_of(engine.tick(t0() + 4h), NotificationKind::escalation), V{"senior"});
+}
+
+}  // namespace
+}  // namespace baton::conductor::alerts
+
+namespace baton::conductor::alerts {
+namespace {
+
+using namespace testing;
+using V = std::vector<std::string>;
+
+TEST(Escalation, RaisedSeverityRenotifiesTheLevelReachedAndUsesTheFasterPolicy) {
+  AlertsConfig cfg = four_level_config();
+  cfg.soft_states = 1;
+  cfg.critical_severity = Severity::critical;
+  AlertEngine engine(cfg);
+  engine.observe(check("w1", "disk", CheckState::warning, t0()));  // medium: next level after 4h
+  EXPECT_TRUE(engine.observe(check("w1", "disk", CheckState::warning, t0() + 5min)).intents.empty());
+  auto worse = engine.observe(check("w1", "disk", CheckState::critical, t0() + 10min));
+  EXPECT_EQ(channels_of(worse, NotificationKind::problem), V{"team"});
+  EXPECT_TRUE(has_event(worse, AlertEventType::state_changed));
+  EXPECT_EQ(worse.alerts[0].severity, Severity::critical);
+  EXPECT_EQ(engine.next_wakeup(), t0() + 15min) << "critical's L2 at 15m counts from when it became hard";
+
+  auto messages = messages_for(worse, t0() + 10min);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].alert.severity, Severity::critical);
+  EXPECT_EQ(messages[0].intent.channel, "team");
 }
 
 }  // namespace

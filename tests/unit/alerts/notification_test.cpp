@@ -81,7 +81,8 @@ class Outcomes {
   }
   std::vector<NotificationAttempt> wait_for(size_t count) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return seen_.size() >= count; });
+    // A guard against hanging the suite on a bug, not a timing expectation.
+    cv_.wait_for(lock, std::chrono::minutes(1), [&] { return seen_.size() >= count; });
     return seen_;
   }
 
