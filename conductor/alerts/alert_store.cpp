@@ -73,9 +73,29 @@ AlertRecord read_alert(sqlite::Statement& s) {
 }  // namespace
 
 Status AlertStore::save_alert(const AlertRecord& a) {
-  auto stmt = db_.prepare(std::string("INSERT OR REPLACE INTO alerts (") + kAlertColumns +
-                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-                          "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)");
+  // An upsert, not INSERT OR REPLACE: a replace deletes the row under the
+  // events and notifications that reference it, and would silently drop
+  // another open row with the same key instead of failing.
+  static const std::string sql = [] {
+    std::string text = std::string("INSERT INTO alerts (") + kAlertColumns + ") VALUES (";
+    for (int i = 1; i <= 35; ++i) text += (i > 1 ? ", ?" : "?") + std::to_string(i);
+    text += ") ON CONFLICT (id) DO UPDATE SET ";
+    std::string columns = kAlertColumns;
+    bool first = true;
+    for (size_t start = 0; start < columns.size();) {
+      size_t end = columns.find(',', start);
+      if (end == std::string::npos) end = columns.size();
+      std::string column = columns.substr(start, end - start);
+      column.erase(0, column.find_first_not_of(' '));
+      if (column != "id") {
+        text += (first ? "" : ", ") + column + " = excluded." + column;
+        first = false;
+      }
+      start = end + 1;
+    }
+    return text;
+  }();
+  auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.error();
   auto& s = **stmt;
   s.bind(1, a.id).bind(2, a.key).bind(3, to_string(a.kind)).bind(4, a.worker_id).bind(5, a.check);

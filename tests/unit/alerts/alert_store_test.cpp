@@ -152,6 +152,23 @@ TEST_F(AlertStoreTest, SilencesMaintenanceAndFlapHistorySurviveARestart) {
   EXPECT_EQ(channels_of(released, NotificationKind::problem), V{"director"}) << "the level due by then";
 }
 
+TEST_F(AlertStoreTest, RefusesASecondOpenRowForOneKey) {
+  AlertRecord first;
+  first.id = 1;
+  first.key = "worker:w1";
+  first.kind = AlertKind::worker_offline;
+  EngineOutput out;
+  out.alerts.push_back(first);
+  save(out);
+  out.alerts[0].id = 2;
+  EXPECT_FALSE(AlertStore(*db_).save(out).ok());
+  out.alerts[0].id = 1;
+  out.alerts[0].open = false;
+  out.alerts.push_back(first);
+  out.alerts[1].id = 2;
+  EXPECT_TRUE(AlertStore(*db_).save(out).ok()) << "resolved rows are written first, so a reopen fits";
+}
+
 TEST_F(AlertStoreTest, RemediationRunsAreListedNewestFirst) {
   AlertStore store(*db_);
   RemediationRun run;
