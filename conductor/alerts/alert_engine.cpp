@@ -150,6 +150,7 @@ EngineOutput AlertEngine::observe(const CheckObservation& o) {
     if (!alert) return finish(changes);
     alert->ok_count++;
     alert->non_ok_count = 0;
+    changes.touched.insert(alert->id);
     if (alert->last_state != CheckState::ok)
       event(changes, *alert, AlertEventType::state_changed, std::string("OK: ") + o.output, o.at);
     alert->last_state = CheckState::ok;
