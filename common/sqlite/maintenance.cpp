@@ -30,7 +30,7 @@ Status exec(sqlite3* db, const std::string& sql) {
 // Owns one statement prepared on a connection Baton does not cache.
 class OneShot {
  public:
-  OneShot(sqlite3* db, const std::string& sql) : db_(db) {
+  OneShot(sqlite3* db, const std::string& sql) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) prepare_error_ = sqlite3_errmsg(db);
   }
   ~OneShot() { sqlite3_finalize(stmt_); }
@@ -44,7 +44,6 @@ class OneShot {
   sqlite3_stmt* get() const { return stmt_; }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   std::string prepare_error_;
 };
@@ -90,8 +89,12 @@ void bind_cutoff(sqlite3_stmt* stmt, TimePoint cutoff, TimeFormat format) {
 }
 
 Status check_names(std::string_view table, std::string_view column) {
-  if (!is_identifier(table)) return make_error(Errc::invalid_argument, "not a plain table name: " + std::string(table));
-  if (!is_identifier(column)) return make_error(Errc::invalid_argument, "not a plain column name: " + std::string(column));
+  if (!is_identifier(table)) {
+    return make_error(Errc::invalid_argument, "not a plain table name: " + std::string(table));
+  }
+  if (!is_identifier(column)) {
+    return make_error(Errc::invalid_argument, "not a plain column name: " + std::string(column));
+  }
   return {};
 }
 
@@ -161,8 +164,8 @@ Status analyze(sqlite3* db) { return exec(db, "ANALYZE"); }
 Status reindex(sqlite3* db) { return exec(db, "REINDEX"); }
 
 Result<std::vector<std::string>> integrity_check(sqlite3* db, IntegrityMode mode, int max_problems) {
-  const std::string sql = std::string(mode == IntegrityMode::quick ? "PRAGMA quick_check(" : "PRAGMA integrity_check(") +
-                          std::to_string(std::max(max_problems, 1)) + ")";
+  const char* pragma = mode == IntegrityMode::quick ? "quick_check" : "integrity_check";
+  const std::string sql = "PRAGMA " + std::string(pragma) + "(" + std::to_string(std::max(max_problems, 1)) + ")";
   OneShot stmt(db, sql);
   if (auto s = stmt.prepared(sql); !s) return s.error();
   std::vector<std::string> problems;

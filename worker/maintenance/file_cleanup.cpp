@@ -25,6 +25,7 @@ struct Selection {
   uint64_t bytes = 0;
   size_t files = 0;
   size_t skipped_symlinks = 0;
+  std::vector<std::string> unreadable;  // directories that could not be listed
   bool timed_out = false;
 };
 
@@ -78,6 +79,7 @@ bool select(const fs::path& dir, const Criteria& criteria, const ActionContext& 
       all_selected = false;
     }
   }
+  if (ec) out.unreadable.push_back(dir.string() + ": " + ec.message());
   return all_selected && !ec;
 }
 
@@ -104,7 +106,9 @@ MaintenanceOutcome clean_up_files(ActionParams& params, const ActionContext& con
     return MaintenanceOutcome::refusal("parameter pattern: a glob on file names, without '/'");
   }
   std::error_code ec;
-  if (!fs::is_directory(fs::symlink_status(dir, ec))) return MaintenanceOutcome::failure(dir.string() + " is not a directory");
+  if (!fs::is_directory(fs::symlink_status(dir, ec))) {
+    return MaintenanceOutcome::failure(dir.string() + " is not a directory");
+  }
   criteria.cutoff = context.clock.now() - older_than;
 
   Selection selection;
@@ -116,7 +120,8 @@ MaintenanceOutcome clean_up_files(ActionParams& params, const ActionContext& con
                  {"listed_all", selection.entries.size() <= kMaxListed},
                  {"file_count", selection.files},
                  {"bytes", selection.bytes},
-                 {"skipped_symlinks", selection.skipped_symlinks}};
+                 {"skipped_symlinks", selection.skipped_symlinks},
+                 {"unreadable", selection.unreadable}};
   if (selection.timed_out) {
     out.message = "timed out while listing " + dir.string() + "; nothing was removed";
     return out;

@@ -110,7 +110,9 @@ MaintenanceOutcome rotate_log(ActionParams& params, const ActionContext& context
 
   std::error_code ec;
   const auto status = fs::symlink_status(log, ec);
-  if (!fs::is_regular_file(status)) return MaintenanceOutcome::failure(log.string() + " is not an existing regular file");
+  if (!fs::is_regular_file(status)) {
+    return MaintenanceOutcome::failure(log.string() + " is not an existing regular file");
+  }
   const uint64_t size = fs::file_size(log, ec);
 
   MaintenanceOutcome out;
@@ -135,7 +137,8 @@ MaintenanceOutcome rotate_log(ActionParams& params, const ActionContext& context
   json steps = json::array();
   for (const auto& step : plan) steps.push_back(to_json(step));
   out.details["plan"] = steps;
-  const auto removed = std::count_if(plan.begin(), plan.end(), [](const Step& s) { return s.kind == Step::Kind::remove; });
+  const auto removed =
+      std::count_if(plan.begin(), plan.end(), [](const Step& s) { return s.kind == Step::Kind::remove; });
   if (context.dry_run) {
     out.ok = true;
     out.message = "would rotate " + log.string() + " (" + std::to_string(plan.size()) + " steps)";
@@ -144,7 +147,8 @@ MaintenanceOutcome rotate_log(ActionParams& params, const ActionContext& context
   }
   for (size_t i = 0; i < plan.size(); ++i) {
     if (auto s = apply(plan[i], context); !s) {
-      out.message = "rotation of " + log.string() + " stopped at step " + std::to_string(i + 1) + ": " + s.error().message;
+      out.message =
+          "rotation of " + log.string() + " stopped at step " + std::to_string(i + 1) + ": " + s.error().message;
       out.details["completed_steps"] = i;
       return out;
     }

@@ -28,7 +28,9 @@ MaintenanceOutcome restart_service(ActionParams& params, const ActionContext& co
   process.timeout = std::max(std::min(restart.timeout, context.time_left()), std::chrono::milliseconds(1));
   process.max_output_bytes = 8 * 1024;
   auto ran = sys::run_process(process);
-  if (!ran) return MaintenanceOutcome::failure("cannot run " + restart.argv.front() + ": " + ran.error().message, out.details);
+  if (!ran) {
+    return MaintenanceOutcome::failure("cannot run " + restart.argv.front() + ": " + ran.error().message, out.details);
+  }
   out.details.update({{"exit_code", ran->exit_code},
                       {"signal", ran->term_signal},
                       {"timed_out", ran->timed_out},

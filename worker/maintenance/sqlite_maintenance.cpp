@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -154,7 +155,12 @@ MaintenanceOutcome maintain_sqlite(ActionParams& params, const ActionContext& co
     out.message = std::string(context.dry_run ? "would run " : "ran ") + operations_text + " on " + database.string();
   } else {
     out.message = "operation " + reports.back()["op"].get<std::string>() + " failed on " + database.string();
-    if (reports.back().contains("error")) out.message += ": " + reports.back()["error"].get<std::string>();
+    const json& failed = reports.back();
+    if (failed.contains("error")) out.message += ": " + failed["error"].get<std::string>();
+    if (failed.contains("problems")) out.message += ": " + failed["problems"][0].get<std::string>();
+    for (const auto& rule : failed.value("rules", json::array())) {
+      if (rule.contains("error")) out.message += ": " + rule["error"].get<std::string>();
+    }
   }
   return out;
 }

@@ -102,6 +102,18 @@ TEST_F(RotateTest, DryRunListsThePlanAndChangesNothing) {
   EXPECT_EQ(read_file(tmp_ / "logs" / "app.log.1.gz"), "older");
 }
 
+TEST_F(RotateTest, AFailedCompressionKeepsTheRotatedLog) {
+  MaintenanceConfig c = config();
+  c.gzip_program = (tmp_ / "no-such-gzip").string();
+  MaintenanceRunner runner(c);
+  write_file(log_, "must survive\n");
+  const auto outcome = runner.run(request("rotate", {{"path", log_.string()}, {"max_size", "1"}}));
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_FALSE(outcome.refused);
+  EXPECT_NE(outcome.message.find("stopped at step 2"), std::string::npos) << outcome.message;
+  EXPECT_EQ(read_file(tmp_ / "logs" / "app.log.1"), "must survive\n");
+}
+
 TEST_F(RotateTest, RefusesLogsOutsideTheRoots) {
   write_file(tmp_ / "elsewhere.log", "x");
   const auto outcome = runner_.run(request("rotate", {{"path", (tmp_ / "logs" / ".." / "elsewhere.log").string()}}));

@@ -161,13 +161,40 @@ TEST_F(SqlitePrimitivesTest, OnlineBackupCopiesCommittedRowsWhileAWriterHoldsATr
   ASSERT_TRUE(backup.ok()) << backup.error().message;
   EXPECT_GT(backup->pages, 1);
   EXPECT_EQ(backup->bytes, fs::file_size(dest));
+  EXPECT_EQ(worker::maintenance::testing::names_in(dest.parent_path()), std::set<std::string>{"app-copy.db"})
+      << "no -wal, -shm or .partial left beside the backup";
 
   TestDb copy(dest);
   EXPECT_EQ(copy.text("SELECT group_concat(x, ',') FROM (SELECT x FROM t ORDER BY x)"), "committed-1,committed-2");
   auto problems = integrity_check(copy.handle(), IntegrityMode::full);
   ASSERT_TRUE(problems.ok());
   EXPECT_TRUE(problems->empty());
-  EXPECT_FALSE(fs::exists(dest.string() + ".partial"));
+}
+
+TEST_F(SqlitePrimitivesTest, OnlineBackupPastItsDeadlineLeavesNoFile) {
+  TestDb db(db_path());
+  db.exec("CREATE TABLE t (b BLOB)");
+  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) "
+          "INSERT INTO t SELECT zeroblob(4096) FROM n");
+  BackupOptions expired;
+  expired.pages_per_step = 1;
+  expired.deadline = std::chrono::steady_clock::now() - 1s;
+  auto backup = online_backup(db_path().string(), (tmp_ / "copy.db").string(), expired);
+  ASSERT_FALSE(backup.ok());
+  EXPECT_EQ(backup.error().code, Errc::timeout);
+  EXPECT_EQ(worker::maintenance::testing::names_in(tmp_.path()), std::set<std::string>{"app.db"});
+}
+
+TEST_F(SqlitePrimitivesTest, StatementsStopOnceTheDeadlineHasPassed) {
+  TestDb db(db_path());
+  const std::string long_query =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000) SELECT count(*) FROM n";
+  {
+    InterruptAtDeadline interrupt(db.handle(), std::chrono::steady_clock::now() - 1s);
+    EXPECT_NE(sqlite3_exec(db.handle(), long_query.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_errcode(db.handle()), SQLITE_INTERRUPT);
+  }
+  EXPECT_EQ(db.integer("SELECT count(*) FROM (SELECT 1 UNION ALL SELECT 2)"), 2) << "the handler is gone";
 }
 
 TEST_F(SqlitePrimitivesTest, OnlineBackupRefusesToOverwriteAndReportsAMissingSource) {
