@@ -1,6 +1,9 @@
 #include "worker/maintenance/maintenance_runner.hpp"
 
 #include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
 
 #include "common/log/logging.hpp"
 #include "worker/maintenance/actions.hpp"
@@ -24,11 +27,47 @@ constexpr NamedAction kActions[] = {
     {"restart_service", restart_service},
 };
 
+// What two concurrent actions must not share. A path that fails the roots
+// check is returned as given; the action refuses it anyway.
+std::optional<std::string> target_of(const MaintenanceRequest& request, const AllowedRoots& roots) {
+  if (request.action == "restart_service") {
+    auto it = request.params.find("service");
+    return it == request.params.end() ? std::nullopt : std::optional<std::string>("service " + it->second);
+  }
+  for (const char* key : {"path", "dir", "database"}) {
+    auto it = request.params.find(key);
+    if (it == request.params.end()) continue;
+    auto resolved = roots.check(it->second);
+    return resolved ? resolved->string() : it->second;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> as_paths(const std::vector<std::string>& roots) {
   return {roots.begin(), roots.end()};
 }
 
 }  // namespace
+
+// A cleanup of a directory and a rotation of a file inside it touch the same
+// files, so targets conflict when one contains the other, not only when equal.
+struct MaintenanceRunner::BusyTargets {
+  std::mutex mu;
+  std::set<std::string> targets;
+
+  bool claim(const std::string& target) {
+    std::lock_guard lock(mu);
+    for (const auto& busy : targets) {
+      if (is_within(target, busy) || is_within(busy, target)) return false;
+    }
+    targets.insert(target);
+    return true;
+  }
+  void release(const std::string& target) {
+    std::lock_guard lock(mu);
+    targets.erase(target);
+  }
+};
 
 const Clock& MaintenanceRunner::system_clock() {
   static const SystemClock clock;
@@ -36,7 +75,13 @@ const Clock& MaintenanceRunner::system_clock() {
 }
 
 MaintenanceRunner::MaintenanceRunner(MaintenanceConfig config, const Clock& clock)
-    : config_(std::move(config)), roots_(as_paths(config_.allowed_roots)), clock_(clock) {}
+    : config_(std::move(config)),
+      roots_(as_paths(config_.allowed_roots)),
+      clock_(clock),
+      busy_(std::make_unique<BusyTargets>()) {}
+
+MaintenanceRunner::MaintenanceRunner(MaintenanceRunner&&) noexcept = default;
+MaintenanceRunner::~MaintenanceRunner() = default;
 
 MaintenanceOutcome MaintenanceRunner::dispatch(const MaintenanceRequest& request) {
   for (const auto& action : kActions) {
@@ -44,6 +89,16 @@ MaintenanceOutcome MaintenanceRunner::dispatch(const MaintenanceRequest& request
     const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.default_timeout;
     ActionContext context{config_, roots_, clock_, std::chrono::steady_clock::now() + timeout, request.dry_run};
     ActionParams params(request.params);
+    const auto target = target_of(request, roots_);
+    if (!target) return action.run(params, context);
+    if (!busy_->claim(*target)) {
+      return MaintenanceOutcome::refusal("another maintenance action is still running on or around " + *target);
+    }
+    struct Release {
+      BusyTargets& busy;
+      const std::string& target;
+      ~Release() { busy.release(target); }
+    } release{*busy_, *target};
     return action.run(params, context);
   }
   std::string known;

@@ -1,4 +1,8 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -112,6 +116,43 @@ TEST_F(RotateTest, AFailedCompressionKeepsTheRotatedLog) {
   EXPECT_FALSE(outcome.refused);
   EXPECT_NE(outcome.message.find("stopped at step 2"), std::string::npos) << outcome.message;
   EXPECT_EQ(read_file(tmp_ / "logs" / "app.log.1"), "must survive\n");
+}
+
+// A gzip stand-in that announces itself on one FIFO and waits on another, so
+// the test holds a rotation in progress without sleeping.
+TEST_F(RotateTest, RefusesASecondActionOnAFileThatIsStillBeingRotated) {
+  const fs::path started = tmp_ / "started";
+  const fs::path release = tmp_ / "release";
+  ASSERT_EQ(::mkfifo(started.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(release.c_str(), 0600), 0);
+  const fs::path slow_gzip = tmp_ / "slow-gzip";
+  write_file(slow_gzip, "#!/bin/sh\necho go > '" + started.string() + "'\nread line < '" + release.string() +
+                            "'\nexec gzip \"$@\"\n");
+  fs::permissions(slow_gzip, fs::perms::owner_all);
+  MaintenanceConfig c = config();
+  c.gzip_program = slow_gzip.string();
+  MaintenanceRunner runner(c);
+  write_file(log_, "busy\n");
+
+  MaintenanceOutcome first;
+  std::thread rotating([&] { first = runner.run(request("rotate", {{"path", log_.string()}, {"max_size", "1"}})); });
+  std::ifstream(started) >> std::ws;  // returns once the stand-in has started
+
+  const auto whole_dir =
+      runner.run(request("cleanup", {{"dir", (tmp_ / "logs" / ".." / "logs").string()}, {"older_than", "0s"}}));
+  fs::create_directories(tmp_ / "logs" / "archive");
+  const auto other_dir =
+      runner.run(request("cleanup", {{"dir", (tmp_ / "logs" / "archive").string()}, {"older_than", "0s"}}));
+  const auto again = runner.run(request("rotate", {{"path", log_.string()}, {"max_size", "1"}, {"force", "true"}}));
+  std::ofstream(release) << "go\n";
+  rotating.join();
+
+  EXPECT_TRUE(again.refused);
+  EXPECT_NE(again.message.find("still running on or around " + log_.string()), std::string::npos) << again.message;
+  EXPECT_TRUE(whole_dir.refused) << "the directory holds the file being rotated: " << whole_dir.message;
+  EXPECT_TRUE(other_dir.ok) << "an unrelated directory runs alongside: " << other_dir.message;
+  ASSERT_TRUE(first.ok) << first.message;
+  EXPECT_EQ(gunzip(tmp_ / "logs" / "app.log.1.gz"), "busy\n");
 }
 
 TEST_F(RotateTest, RefusesLogsOutsideTheRoots) {
