@@ -28,7 +28,9 @@ class SqliteActionsTest : public ::testing::Test {
   MaintenanceRunner runner(bool with_rule = true) {
     MaintenanceConfig c;
     c.allowed_roots = {(tmp_ / "data").string()};
-    if (with_rule) c.sqlite_retention.push_back({db_.string(), "results", "checked_at", 24h * 30, sqlite::TimeFormat::unix_s});
+    if (with_rule) {
+      c.sqlite_retention.push_back({db_.string(), "results", "checked_at", 24h * 30, sqlite::TimeFormat::unix_s});
+    }
     return MaintenanceRunner(c, clock_);
   }
 
@@ -44,7 +46,8 @@ class SqliteActionsTest : public ::testing::Test {
 
 TEST_F(SqliteActionsTest, RetentionDeletesExactlyTheRowsPastTheConfiguredAge) {
   auto r = runner();
-  const auto dry = r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "retention"}}, true));
+  const auto dry =
+      r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "retention"}}, true));
   ASSERT_TRUE(dry.ok) << dry.message;
   EXPECT_EQ(dry.details["operations"][0]["rules"][0]["rows_to_delete"], 3);
   EXPECT_EQ(remaining(), "d45,d40,d35,d20,d10,d0");
@@ -66,7 +69,8 @@ TEST_F(SqliteActionsTest, RunsEachOperationInOrderAndReportsSizes) {
   auto r = runner();
   const auto outcome = r.run(request(
       "sqlite_maintenance",
-      {{"database", db_.string()}, {"operations", "retention, checkpoint,vacuum,analyze,reindex,quick_check,integrity"}}));
+      {{"database", db_.string()},
+       {"operations", "retention, checkpoint,vacuum,analyze,reindex,quick_check,integrity"}}));
   ASSERT_TRUE(outcome.ok) << outcome.message;
   std::vector<std::string> ops;
   for (const auto& op : outcome.details["operations"]) {
@@ -88,7 +92,8 @@ TEST_F(SqliteActionsTest, ReportsIntegrityProblemsAsAFailure) {
             "WHERE name='results_at';");
   }
   auto r = runner();
-  const auto outcome = r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "integrity,vacuum"}}));
+  const auto outcome =
+      r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "integrity,vacuum"}}));
   EXPECT_FALSE(outcome.ok);
   EXPECT_FALSE(outcome.refused);
   ASSERT_EQ(outcome.details["operations"].size(), 1u) << "vacuum must not run on a damaged database";
@@ -97,7 +102,8 @@ TEST_F(SqliteActionsTest, ReportsIntegrityProblemsAsAFailure) {
 
 TEST_F(SqliteActionsTest, RefusesUnknownOperationsMissingRulesAndOutsidePaths) {
   auto r = runner(false);
-  const auto unknown = r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "vacuum,drop"}}));
+  const auto unknown =
+      r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "vacuum,drop"}}));
   EXPECT_TRUE(unknown.refused);
   EXPECT_NE(unknown.message.find("unknown operation drop"), std::string::npos) << unknown.message;
   const auto no_rule = r.run(request("sqlite_maintenance", {{"database", db_.string()}, {"operations", "retention"}}));
@@ -150,7 +156,8 @@ TEST_F(SqliteActionsTest, BackupDryRunNamesTheFileAndWhatWouldBePruned) {
 
 TEST_F(SqliteActionsTest, BackupRefusesADestinationOutsideTheRoots) {
   auto r = runner();
-  const auto outcome = r.run(request("sqlite_backup", {{"database", db_.string()}, {"dest_dir", (tmp_ / "exfil").string()}}));
+  const auto outcome =
+      r.run(request("sqlite_backup", {{"database", db_.string()}, {"dest_dir", (tmp_ / "exfil").string()}}));
   EXPECT_TRUE(outcome.refused);
   EXPECT_NE(outcome.message.find("parameter dest_dir"), std::string::npos) << outcome.message;
   EXPECT_FALSE(fs::exists(tmp_ / "exfil"));

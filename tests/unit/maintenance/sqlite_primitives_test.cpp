@@ -231,7 +231,8 @@ TEST_F(SqlitePrimitivesTest, PruneKeepsTheNewestBackupsAndTouchesNothingElse) {
   auto removed = prune_backups(dir, "app", 2);
   ASSERT_TRUE(removed.ok()) << removed.error().message;
   EXPECT_EQ(removed->size(), 3u);
-  const std::set<std::string> expected = {backup_file_name("app", kNow + 24h * 4), backup_file_name("app", kNow + 24h * 5),
+  const std::set<std::string> expected = {backup_file_name("app", kNow + 24h * 4),
+                                          backup_file_name("app", kNow + 24h * 5),
                                           "app.db", "app-latest.db", "other-20250101-000000.db",
                                           "app-20250101-000000.db.partial"};
   EXPECT_EQ(worker::maintenance::testing::names_in(dir), expected);
