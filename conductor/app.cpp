@@ -49,17 +49,36 @@ Status ConductorApp::start() {
   tasks.insert(config_.maintenance.begin(), config_.maintenance.end());
   tasks_ = std::make_unique<TaskScheduler>(*store_, *transport_, *workers_, clock_, std::move(tasks));
   pipeline_->set_task_scheduler(tasks_.get());
+  alerting_ = std::make_unique<Alerting>(
+      *store_, clock_, config_.alerts, *tasks_, *workers_, [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
+      [this](std::function<void()> change) {
+        pipeline_->within_batch([&] { change(); });
+        (void)pipeline_->flush();
+      });
+  pipeline_->add_commit_listener([this](bool committed) { alerting_->after_commit(committed); });
+  tasks_->set_check_listener([this](const CheckResultRecord& r) { alerting_->on_check(r); });
+  tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
+  tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {
+    return alerting_->holds(target, now);
+  });
+  cases_->set_problem_listener([this](const CaseRecord& c, CaseScheduler::Problem p, const std::string& message) {
+    alerting_->on_case(c, p, message);
+  });
   workers_->set_status_listener([this](const WorkerRecord& w) {
     if (auto st = cases_->on_worker_status(w); !st)
       log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
     if (auto st = tasks_->refresh_targets(); !st)
       log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
+    alerting_->on_worker(w);
   });
+  if (auto st = alerting_->start(); !st) return make_error(st.error().code, "alerts: " + st.error().message);
   if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.
   if (auto st = cases_->load(); !st) return st;
   if (auto st = pipeline_->flush(); !st) return st;
-  case_service_ = std::make_unique<StrandCaseService>(io_, *cases_, *pipeline_);
+  strand_call_ = std::make_unique<StrandCall>(io_, *pipeline_);
+  case_service_ = std::make_unique<StrandCaseService>(*strand_call_, *cases_);
+  ops_service_ = std::make_unique<StrandOpsService>(*strand_call_, *tasks_, *alerting_, clock_);
   log->info("{} workflows configured; {} unfinished cases", config_.workflows.size(), cases_->active_count());
 
   http::Router router;
@@ -72,6 +91,7 @@ Status ConductorApp::start() {
   deps.workers = config_.workers;
   deps.management_url = config_.management_url;
   deps.cases = case_service_.get();
+  deps.ops = ops_service_.get();
   deps.api_token = config_.http.token;
   ConductorApi(deps).install(router);
   http_ = std::make_unique<http::Server>(config_.http.listen, static_cast<uint16_t>(config_.http.port),
@@ -104,6 +124,7 @@ void ConductorApp::schedule_sweep() {
     if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
     if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
     auto ticked = pipeline_->within_batch([this]() -> Result<bool> {
+      alerting_->tick();
       if (auto st = tasks_->tick(); !st) return st.error();
       return true;
     });
@@ -118,7 +139,7 @@ void ConductorApp::shutdown(const char* why) {
   stopping_ = true;
   auto log = log::logger("baton-conductor");
   log->info("{}: stopping (no new events or cases taken; finishing writes)", why);
-  case_service_->close();
+  strand_call_->close();
   transport_->pause_consuming();
   sweep_timer_.cancel();
   // Posted behind the deliveries already queued, so they are applied and acked.
@@ -127,6 +148,7 @@ void ConductorApp::shutdown(const char* why) {
     const auto counts = workers_->counts();
     log->info("{} events applied in {} batches; {} workers online and {} cases unfinished at shutdown",
               pipeline_->stats().applied, pipeline_->stats().batches, counts.online, cases_->active_count());
+    alerting_->stop();
     transport_->stop(std::chrono::milliseconds(3000));
     http_->stop();
     signals_.cancel();

@@ -9,9 +9,11 @@
 #include "common/core/clock.hpp"
 #include "common/http/server.hpp"
 #include "conductor/config.hpp"
+#include "conductor/core/alerting.hpp"
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/event_pipeline.hpp"
 #include "conductor/core/strand_case_service.hpp"
+#include "conductor/core/strand_ops_service.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
 #include "conductor/tasks/task_scheduler.hpp"
@@ -47,7 +49,10 @@ class ConductorApp {
   std::unique_ptr<EventPipeline> pipeline_;
   std::unique_ptr<CaseScheduler> cases_;
   std::unique_ptr<TaskScheduler> tasks_;
+  std::unique_ptr<Alerting> alerting_;
+  std::unique_ptr<StrandCall> strand_call_;
   std::unique_ptr<StrandCaseService> case_service_;
+  std::unique_ptr<StrandOpsService> ops_service_;
   std::unique_ptr<http::Server> http_;
   bool stopping_ = false;
 };

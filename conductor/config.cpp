@@ -103,6 +103,7 @@ ConductorConfig load_conductor_config(const std::string& path) {
   root.section("cases", [&](MapReader& s) { read_cases(s, cfg.cases); });
   root.section("workflows", [&](MapReader& s) { read_workflows(s, cfg.workflows); });
   root.section("checks", [&](MapReader& s) { read_tasks_section(s, TaskDefinition::Kind::check, cfg.checks); });
+  root.section("alerts", [&](MapReader& s) { alerts::read_alerts_config(s, cfg.alerts); });
   root.section("maintenance",
                [&](MapReader& s) { read_tasks_section(s, TaskDefinition::Kind::maintenance, cfg.maintenance); });
   if (auto url = root.string("management_url")) cfg.management_url = *url;

@@ -6,6 +6,7 @@
 
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
+#include "conductor/alerts/alerts_config.hpp"
 #include "conductor/tasks/task_definition.hpp"
 #include "conductor/workflow.hpp"
 
@@ -51,6 +52,7 @@ struct ConductorConfig {
   std::map<std::string, WorkflowDefinition> workflows;
   std::map<std::string, TaskDefinition> checks;       // sent to workers on a schedule or on request
   std::map<std::string, TaskDefinition> maintenance;
+  alerts::AlertsConfig alerts = alerts::default_alerts_config();
   config::LogConfig log;
   std::string management_url;  // shown on the dashboard and by run.sh; optional
 };

@@ -28,6 +28,7 @@ WorkerApp::~WorkerApp() {
   gpu_cv_.notify_all();
   if (gpu_thread_.joinable()) gpu_thread_.join();
   if (intake_) intake_->stop();
+  if (tasks_) tasks_->stop();
   if (transport_) transport_->stop(std::chrono::milliseconds(0));
 }
 
@@ -43,6 +44,8 @@ Status WorkerApp::start() {
                                    config_.jobs.output_tail_lines};
   jobs_ = std::make_unique<JobController>(std::move(job_options), ActionRegistry(config_.actions), clock_,
                                           [this](v1::Envelope e) { emit(std::move(e)); });
+  tasks_ = std::make_unique<TaskRunner>(config_.id, config_.checks, config_.maintenance, config_.task_threads, clock_,
+                                        [this](v1::Envelope e) { emit(std::move(e)); });
   // Re-adopts jobs that kept running while this worker was down.
   if (auto st = jobs_->start(); !st) return make_error(st.error().code, "jobs: " + st.error().message);
   log->info("{} actions offered; {} jobs still running from before", config_.actions.size(),
@@ -117,6 +120,8 @@ void WorkerApp::on_command(amqp::Delivery delivery) {
     switch (envelope->body_case()) {
       case v1::Envelope::kRunStep: jobs_->run_step(envelope->run_step()); break;
       case v1::Envelope::kCancelStep: jobs_->cancel_step(envelope->cancel_step()); break;
+      case v1::Envelope::kRunCheck: tasks_->run_check(envelope->run_check()); break;
+      case v1::Envelope::kRunMaintenance: tasks_->run_maintenance(envelope->run_maintenance()); break;
       case v1::Envelope::kIntakeReply:
         if (intake_) intake_->on_reply(envelope->intake_reply());
         else reason = "worker " + config_.id + " watches no directories";

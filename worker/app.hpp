@@ -16,6 +16,7 @@
 #include "worker/resources/gpu_probe.hpp"
 #include "worker/resources/resource_sampler.hpp"
 #include "worker/status_reporter.hpp"
+#include "worker/tasks/task_runner.hpp"
 
 namespace baton::worker {
 
@@ -53,6 +54,7 @@ class WorkerApp {
   // Destroyed before the transport: its watcher thread may still emit.
   std::unique_ptr<JobController> jobs_;
   std::unique_ptr<IntakeService> intake_;  // only with watched directories
+  std::unique_ptr<TaskRunner> tasks_;
   std::thread gpu_thread_;
   std::mutex gpu_mu_;
   std::condition_variable gpu_cv_;

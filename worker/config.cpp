@@ -69,6 +69,7 @@ void read_worker(MapReader& worker, WorkerConfig& out) {
     out.heartbeat_interval = *interval;
   }
   if (auto disks = worker.string_list("disks")) out.disks = *disks;
+  if (auto threads = worker.integer("task_threads", 1, 64)) out.task_threads = static_cast<unsigned>(*threads);
   worker.section("gpu", [&](MapReader& gpu) { read_gpu(gpu, out.gpu); });
 }
 
@@ -123,6 +124,8 @@ WorkerConfig load_worker_config(const std::string& path) {
   root.section("log", [&](MapReader& s) { config::read_log_section(s, cfg.log); });
   root.section("jobs", [&](MapReader& s) { read_jobs(s, cfg.jobs); });
   root.section("actions", [&](MapReader& s) { cfg.actions = read_actions_section(s, document["actions"], path); });
+  root.section("checks", [&](MapReader& s) { checks::read_checks_config(s, cfg.checks); });
+  root.section("maintenance", [&](MapReader& s) { maintenance::read_maintenance_config(s, cfg.maintenance); });
   root.section("intake", [&](MapReader& s) {
     s.each_section([&](const std::string& name, MapReader& watch) { read_intake(name, watch, cfg.intake); });
   });

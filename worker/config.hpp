@@ -7,7 +7,9 @@
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
 #include "worker/actions/action_spec.hpp"
+#include "worker/checks/checks_config.hpp"
 #include "worker/intake/dir_intake.hpp"
+#include "worker/maintenance/maintenance_config.hpp"
 
 namespace baton::worker {
 
@@ -40,6 +42,9 @@ struct WorkerConfig {
   JobsConfig jobs;
   std::vector<ActionSpec> actions;  // what RunStep may name; nothing else runs
   std::vector<DirIntakeConfig> intake;  // watched directories whose new subdirectories become cases
+  checks::ChecksConfig checks;             // how RunCheck requests run (plugins allowed, output cap…)
+  maintenance::MaintenanceConfig maintenance;  // the roots and services maintenance may touch
+  unsigned task_threads = 2;               // checks and maintenance run on this many threads
   amqp::BrokerSettings broker;
   config::LogConfig log;
 };

@@ -83,6 +83,11 @@ Status CaseScheduler::transition(Active& a, CaseStatus status, std::string messa
   row.worker_id = a.attempt ? a.attempt->worker_id : a.record.worker_id;
   row.message = a.record.message;
   log_->info("case {} {}: {}", a.record.id, to_string(status), a.record.message);
+  if (problem_listener_) {
+    if (status == CaseStatus::failed) problem_listener_(a.record, Problem::failed, a.record.message);
+    else if (status == CaseStatus::completed || status == CaseStatus::cancelled)
+      problem_listener_(a.record, Problem::recovered, a.record.message);
+  }
   return store_.append_case_history(a.record.id, row);
 }
 
@@ -635,6 +640,7 @@ Status CaseScheduler::tick() {
     log_->warn("case {}: {}", id, why);
     if (auto st = store_.add_case_problem({id, a.record.current_step, a.record.attempt, worker, "stuck", why, now}); !st)
       return st;
+    if (problem_listener_) problem_listener_(a.record, Problem::stuck, why);
     if (auto st = finish_attempt(a, AttemptStatus::lost, why); !st) return st;
     send_cancel(worker, ref, why);
     if (a.record.cancel_requested || config_.on_stuck == CasesConfig::OnStuck::retry) {

@@ -34,6 +34,10 @@ class CaseScheduler {
   // Runs a callback on the core strand (publish confirmations arrive on the
   // transport's I/O thread).
   using Post = std::function<void(std::function<void()>)>;
+  // For alerting: a case FAILED or was flagged stuck, or (recovered) it
+  // completed or was cancelled, so an alert about it can resolve.
+  enum class Problem { failed, stuck, recovered };
+  using ProblemListener = std::function<void(const CaseRecord& record, Problem problem, const std::string& message)>;
 
   CaseScheduler(ConductorStore& store, amqp::Transport& transport, WorkerRegistry& workers, const Clock& clock,
                 const std::map<std::string, WorkflowDefinition>& workflows, CasesConfig config, Post post);
@@ -69,6 +73,8 @@ class CaseScheduler {
   // attempt it names. The caller of commit publishes or discards them.
   void release_outbox();
   void discard_outbox();
+
+  void set_problem_listener(ProblemListener listener) { problem_listener_ = std::move(listener); }
 
   size_t active_count() const { return active_.size(); }
   const CaseRecord* find_active(const std::string& id) const;
@@ -112,6 +118,7 @@ class CaseScheduler {
   Post post_;
   std::map<std::string, Active> active_;
   TimePoint loaded_at_{};  // job heartbeats are counted from here after a restart
+  ProblemListener problem_listener_;
   std::map<std::string, Usage> usage_;
   std::vector<std::pair<amqp::OutgoingMessage, amqp::PublishCallback>> outbox_;
   std::shared_ptr<spdlog::logger> log_;

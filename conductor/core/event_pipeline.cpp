@@ -165,6 +165,7 @@ void EventPipeline::ack_batch() {
 Status EventPipeline::flush() {
   if (!store_.in_batch()) {
     if (cases_) cases_->release_outbox();
+    for (const auto& listener : commit_listeners_) listener(true);
     return {};
   }
   Status committed = store_.commit_batch();
@@ -172,6 +173,7 @@ Status EventPipeline::flush() {
     if (committed) cases_->release_outbox();
     else cases_->discard_outbox();
   }
+  for (const auto& listener : commit_listeners_) listener(committed.ok());
   if (!committed) {
     stats_.commit_failures++;
     log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);

@@ -41,6 +41,11 @@ class EventPipeline {
   // Step events and the intake queue go to the scheduler once it is set.
   void set_case_scheduler(CaseScheduler* cases) { cases_ = cases; }
   void set_task_scheduler(TaskScheduler* tasks) { tasks_ = tasks; }
+  // Told after every flush whether the batch committed: side effects decided
+  // in a batch (notifications) leave only once it is durable.
+  void add_commit_listener(std::function<void(bool committed)> listener) {
+    commit_listeners_.push_back(std::move(listener));
+  }
 
   // Returns true when the caller should schedule flush() (first event of a
   // new batch); flushes by itself when the batch is full.
@@ -68,6 +73,7 @@ class EventPipeline {
   WorkerRegistry& workers_;
   CaseScheduler* cases_ = nullptr;
   TaskScheduler* tasks_ = nullptr;
+  std::vector<std::function<void(bool)>> commit_listeners_;
   void ack_batch();
 
   std::vector<amqp::DeliveryRef> batch_;

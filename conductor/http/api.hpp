@@ -11,6 +11,7 @@
 namespace baton::conductor {
 
 class CaseService;
+class OpsService;
 
 struct ApiDeps {
   std::string database_path;
@@ -21,6 +22,7 @@ struct ApiDeps {
   WorkersConfig workers;
   std::string management_url;
   CaseService* cases = nullptr;  // the case routes are installed only with it; must outlive the server
+  OpsService* ops = nullptr;     // checks, maintenance and alert routes; likewise
   std::string api_token;         // mutating calls need "Authorization: Bearer <token>" when set
 };
 

@@ -1,5 +1,6 @@
 #include "conductor/store/schema.hpp"
 
+#include "conductor/alerts/alert_store.hpp"
 #include "conductor/schedule/schedule_store.hpp"
 
 namespace baton::conductor {
@@ -162,6 +163,7 @@ CREATE TABLE maintenance_runs (
 );
 CREATE INDEX maintenance_runs_by_time ON maintenance_runs (requested_ms);
 )sql",
+      alerts::AlertStore::kSchema,
   };
   return migrations;
 }

@@ -138,6 +138,17 @@ Result<std::vector<TriggeredRun>> TaskScheduler::run_now(TaskDefinition::Kind ki
   return out;
 }
 
+Status TaskScheduler::run_action(const std::string& action, const std::map<std::string, std::string>& params,
+                                 const std::string& worker_id, const std::string& command_id) {
+  TaskDefinition task;
+  task.kind = TaskDefinition::Kind::maintenance;
+  task.name = "remediation";
+  task.type = action;
+  task.params = params;
+  task.timeout = std::chrono::minutes(10);
+  return send(task, worker_id, command_id, clock_.now() + task.timeout, false);
+}
+
 Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker_id, const std::string& command_id,
                            TimePoint expires_at, bool dry_run) {
   const TimePoint now = clock_.now();
@@ -222,7 +233,9 @@ Status TaskScheduler::on_maintenance_result(const v1::MaintenanceResult& r) {
   // The task name travels in the command id for manual runs and in the
   // schedule for scheduled ones; a result for an unknown request keeps the action.
   run.task = r.action();
-  if (auto st = store_.finish_maintenance_run(run); !st) return st.error();
+  auto fresh = store_.finish_maintenance_run(run);
+  if (!fresh) return fresh.error();
+  if (*fresh && maintenance_listener_) maintenance_listener_(r);
   if (!r.ok()) log_->warn("maintenance {} on {} failed: {}", r.action(), r.worker_id(), r.message());
   return {};
 }

@@ -64,11 +64,20 @@ class TaskScheduler {
   Result<std::vector<TriggeredRun>> run_now(TaskDefinition::Kind kind, const std::string& name,
                                             const std::string& worker_id, std::optional<bool> dry_run);
 
+  // A maintenance action the conductor decided itself (remediation), not a
+  // configured task; recorded under the task name "remediation".
+  Status run_action(const std::string& action, const std::map<std::string, std::string>& params,
+                    const std::string& worker_id, const std::string& command_id);
+
   Status on_check_result(const v1::CheckResult& result);
   Status on_maintenance_result(const v1::MaintenanceResult& result);
 
   // Called with every new check result once it is recorded (alerting).
   void set_check_listener(CheckListener listener) { check_listener_ = std::move(listener); }
+  // Called with every maintenance result (remediation follows its own runs).
+  void set_maintenance_listener(std::function<void(const v1::MaintenanceResult&)> listener) {
+    maintenance_listener_ = std::move(listener);
+  }
   // Schedules whose targets are held (maintenance windows) do not fire.
   void set_hold(ScheduleBook::HoldPredicate hold) { book_->set_hold(std::move(hold)); }
 
@@ -90,6 +99,7 @@ class TaskScheduler {
   std::unique_ptr<ScheduleBook> book_;
   ScheduleStore history_;
   CheckListener check_listener_;
+  std::function<void(const v1::MaintenanceResult&)> maintenance_listener_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -134,8 +134,8 @@ TEST_F(ConfigTest, UnknownKeyNamesLineAndKnownKeys) {
   EXPECT_EQ(conductor_error("http:\n  listen: 0.0.0.0\n  prot: 8080\n"),
             "FILE:3: http.prot: unknown key (known: listen, port, port_file, token)");
   EXPECT_EQ(conductor_error("database:\n  path: x.db\ndatabse:\n  path: y.db\n"),
-            "FILE:3: databse: unknown key (known: broker, cases, database, http, log, management_url, "
-            "workers, workflows)");
+            "FILE:3: databse: unknown key (known: alerts, broker, cases, checks, database, http, log, "
+            "maintenance, management_url, workers, workflows)");
   EXPECT_EQ(worker_error("worker:\n  gpu:\n    mode: on\n    smi: x\n"),
             "FILE:4: worker.gpu.smi: unknown key (known: mode, nvidia_smi, query_timeout)");
 }

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+
+#include "common/core/result.hpp"
+#include "conductor/core/event_pipeline.hpp"
+
+namespace baton::conductor {
+
+// How another thread (the HTTP server's) asks the core strand something:
+// the work runs on the strand, its batch is committed, and only then does the
+// caller get the answer, so a success means durable. After close() every call
+// is refused as unavailable, also one already waiting for the strand.
+class StrandCall {
+ public:
+  StrandCall(boost::asio::io_context& io, EventPipeline& pipeline) : io_(io), pipeline_(pipeline) {}
+
+  void close() { closed_ = true; }
+
+  template <class T>
+  Result<T> operator()(std::function<Result<T>()> work) {
+    // The strand answers in microseconds; the timeout only guards against a wedged one.
+    constexpr std::chrono::seconds kAnswerTimeout{15};
+    const Error closed = make_error(Errc::unavailable, "the conductor is shutting down; try again when it is back");
+    if (closed_) return closed;
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    boost::asio::post(io_, [this, promise, closed, work = std::move(work)] {
+      if (closed_) {
+        promise->set_value(closed);
+        return;
+      }
+      Result<T> result = work();
+      Status committed = pipeline_.flush();
+      if (result.ok() && !committed.ok()) {
+        promise->set_value(committed.error());
+        return;
+      }
+      promise->set_value(std::move(result));
+    });
+    if (future.wait_for(kAnswerTimeout) != std::future_status::ready)
+      return make_error(Errc::unavailable, "the conductor did not answer in time");
+    return future.get();
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  EventPipeline& pipeline_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace baton::conductor
