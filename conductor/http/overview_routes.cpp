@@ -19,6 +19,7 @@ namespace {
 constexpr unsigned kThroughputMinutes = 30;
 constexpr unsigned kRecentCases = 20;
 constexpr size_t kActiveCasesShown = 100;
+constexpr size_t kQueuedCasesShown = 20;
 
 // Everything one overview reads, gathered in one pass over the store.
 struct Snapshot {
@@ -26,6 +27,7 @@ struct Snapshot {
   std::vector<WorkerRecord> workers;
   std::map<std::string, unsigned> case_counts;
   std::vector<std::pair<CaseRecord, std::string>> active;  // with the current step's name
+  std::vector<CaseRecord> queued;                          // next to be placed first
   std::vector<CaseRecord> recent;
   std::vector<unsigned> completed_per_minute;
 };
@@ -56,8 +58,12 @@ std::string current_step_name(const std::vector<StepAttemptRecord>& attempts, un
 Status read_active(ConductorStore& store, Snapshot& out) {
   auto active = store.active_cases();
   if (!active) return active.error();
+  std::sort(active->begin(), active->end(), [](const auto& a, const auto& b) {
+    return a.priority != b.priority ? a.priority > b.priority : a.seq < b.seq;
+  });
+  for (const auto& record : *active)
+    if (record.status == CaseStatus::queued && out.queued.size() < kQueuedCasesShown) out.queued.push_back(record);
   std::erase_if(*active, [](const CaseRecord& c) { return c.status == CaseStatus::queued; });
-  std::sort(active->begin(), active->end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   if (active->size() > kActiveCasesShown) active->resize(kActiveCasesShown);
   for (auto& record : *active) {
     auto attempts = store.step_attempts(record.id);
@@ -124,9 +130,14 @@ json cases_json(const Snapshot& snapshot, TimePoint now) {
     item["step_name"] = step_name;
     active.push_back(std::move(item));
   }
+  json queued = json::array();
+  for (const auto& record : snapshot.queued) queued.push_back(case_to_json(record, now));
   json recent = json::array();
   for (const auto& record : snapshot.recent) recent.push_back(case_to_json(record, now));
-  return {{"counts", std::move(counts)}, {"active", std::move(active)}, {"recent", std::move(recent)}};
+  return {{"counts", std::move(counts)},
+          {"active", std::move(active)},
+          {"queued", std::move(queued)},
+          {"recent", std::move(recent)}};
 }
 
 http::ServerResponse overview(const OverviewDeps& deps) {

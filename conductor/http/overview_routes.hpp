@@ -26,7 +26,8 @@ struct OverviewDeps {
 //   conductor   {version, started_at, uptime_s, broker_connected}
 //   status, reasons, components   as /health computes them
 //   workers     as /api/v1/workers items plus heartbeat_age_s and health_score
-//   cases       {counts: {STATUS: n}, active: [...], recent: [...]}
+//   cases       {counts: {STATUS: n}, active: [PROCESSING/EXECUTING with step_name],
+//                queued: [next 20 to be placed], recent: [last 20 finished]}
 //   alerts      {open: []}, checks {failing: []}
 //   throughput  {window_minutes, bucket_seconds, since, cases_completed_per_min: [oldest .. newest]}
 //   management_url

@@ -60,6 +60,8 @@ TEST_F(OverviewTest, ShowsConductorComponentsWorkersAndCases) {
   EXPECT_EQ(cases["active"][0]["id"], "c-run");
   EXPECT_EQ(cases["active"][0]["step_name"], "simulate");
   EXPECT_EQ(cases["active"][0]["progress"], 45);
+  ASSERT_EQ(cases["queued"].size(), 1u);
+  EXPECT_EQ(cases["queued"][0]["id"], "c-wait");
   std::vector<std::string> recent;
   for (const auto& c : cases["recent"]) recent.push_back(c["id"]);
   EXPECT_EQ(recent, (std::vector<std::string>{"c-new", "c-bad", "c-old"}));  // last finished first

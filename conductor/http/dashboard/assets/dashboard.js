@@ -30,7 +30,7 @@
   }
 
   function replace(container, ...children) {
-    container.replaceChildren(...children.flat().filter((c) => c));
+    container.replaceChildren(...children.flat(Infinity).filter((c) => c));
   }
 
   function duration(seconds) {
@@ -188,6 +188,16 @@
       : empty("No case is running right now."));
   }
 
+  function renderQueued(o) {
+    const queued = (o.cases && o.cases.queued) || [];
+    const rows = queued.map((c) => Object.assign([
+      el("span", { class: "case-id", text: c.id }), c.workflow, String(c.priority), c.message || "", duration(c.age_seconds),
+    ], { id: c.id }));
+    replace($("queued-list"), rows.length
+      ? table(["Case", "Workflow", "Priority", "Why it waits", "Age"], rows, [1, 2])
+      : empty("Nothing is waiting."));
+  }
+
   function renderRecent(o) {
     const recent = (o.cases && o.cases.recent) || [];
     const rows = recent.map((c) => Object.assign([
@@ -227,7 +237,7 @@
       (values.length ? ` (peak ${Math.max(...values)}/min)` : "");
     const counts = (o.cases && o.cases.counts) || {};
     replace($("case-counts"), Object.entries(counts).map(([status, n]) =>
-      [el("dt", { text: status }), el("dd", { "data-status": status, text: String(n) })]));
+      el("div", {}, el("dt", { text: status }), el("dd", { "data-status": status, text: String(n) }))));
   }
 
   function alertRow(a) {
@@ -293,7 +303,7 @@
       const response = await fetch(OVERVIEW_URL, { cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const overview = await response.json();
-      for (const render of [renderHeader, renderComponents, renderAlerts, renderWorkers, renderActive, renderThroughput, renderRecent]) {
+      for (const render of [renderHeader, renderComponents, renderAlerts, renderWorkers, renderActive, renderQueued, renderThroughput, renderRecent]) {
         try {
           render(overview);
         } catch (error) {
