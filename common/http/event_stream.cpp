@@ -184,13 +184,14 @@ void EventStreamConnection::arm_keep_alive() {
 // A client sends nothing after its request; a read completing with an error
 // is how a hang-up is noticed between events.
 void EventStreamConnection::watch_peer() {
-  socket_.async_read_some(asio::buffer(peer_buffer_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-    if (ec) {
-      self->close();
-    } else {
-      self->watch_peer();
-    }
-  });
+  socket_.async_read_some(asio::buffer(peer_buffer_),
+                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                            if (ec) {
+                              self->close();
+                            } else {
+                              self->watch_peer();
+                            }
+                          });
 }
 
 }  // namespace baton::http

@@ -28,9 +28,9 @@ void sort_samples(FamilySnapshot& family) {
   if (family.type != MetricType::histogram) {
     std::stable_sort(family.samples.begin(), family.samples.end(),
                      [](const Sample& a, const Sample& b) { return a.labels < b.labels; });
-    const auto duplicate = std::unique(family.samples.begin(), family.samples.end(), [](const Sample& a, const Sample& b) {
-      return a.suffix == b.suffix && a.labels == b.labels;
-    });
+    const auto duplicate =
+        std::unique(family.samples.begin(), family.samples.end(),
+                    [](const Sample& a, const Sample& b) { return a.suffix == b.suffix && a.labels == b.labels; });
     if (duplicate != family.samples.end())
       log::logger("metrics")->warn("metric {} reported the same labels twice; keeping the first", family.name);
     family.samples.erase(duplicate, family.samples.end());
@@ -40,15 +40,15 @@ void sort_samples(FamilySnapshot& family) {
   bool dropped = false;
   for (auto& sample : family.samples) {
     auto& child = children[without_le(sample.labels)];
-    const bool complete =
-        std::any_of(child.begin(), child.end(), [](const Sample& s) { return s.suffix == "_count"; });
+    const bool complete = std::any_of(child.begin(), child.end(), [](const Sample& s) { return s.suffix == "_count"; });
     if (complete) {
       dropped = true;
       continue;
     }
     child.push_back(std::move(sample));
   }
-  if (dropped) log::logger("metrics")->warn("histogram {} reported the same labels twice; keeping the first", family.name);
+  if (dropped)
+    log::logger("metrics")->warn("histogram {} reported the same labels twice; keeping the first", family.name);
   family.samples.clear();
   for (auto& [labels, samples] : children)
     for (auto& sample : samples) family.samples.push_back(std::move(sample));
@@ -74,10 +74,17 @@ std::string escape_label_value(std::string_view value) {
   out.reserve(value.size());
   for (const char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -88,9 +95,14 @@ std::string escape_help(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

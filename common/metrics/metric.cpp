@@ -19,9 +19,10 @@ void Histogram::observe(double value) {
   // le is inclusive: a value equal to a bound belongs to that bucket.
   // NaN compares false with every bound, so it would land in the first
   // bucket; +Inf is the only bucket it honestly fits.
-  const auto index = std::isnan(value) ? bounds_.size()
-                                       : static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) -
-                                                             bounds_.begin());
+  const auto index =
+      std::isnan(value)
+          ? bounds_.size()
+          : static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   counts_[index].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
 }

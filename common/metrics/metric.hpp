@@ -47,8 +47,8 @@ class Histogram {
   }
 
   struct Snapshot {
-    std::vector<double> bounds;          // without +Inf
-    std::vector<uint64_t> cumulative;    // one per bound, then +Inf
+    std::vector<double> bounds;        // without +Inf
+    std::vector<uint64_t> cumulative;  // one per bound, then +Inf
     double sum = 0.0;
     uint64_t count() const { return cumulative.empty() ? 0 : cumulative.back(); }
   };

@@ -38,8 +38,7 @@ Family<Counter>& Registry::counter(const std::string& name, const std::string& h
   return add_family<Counter>(name, help, MetricType::counter, std::move(label_names), {});
 }
 
-Family<Gauge>& Registry::gauge(const std::string& name, const std::string& help,
-                               std::vector<std::string> label_names) {
+Family<Gauge>& Registry::gauge(const std::string& name, const std::string& help, std::vector<std::string> label_names) {
   return add_family<Gauge>(name, help, MetricType::gauge, std::move(label_names), {});
 }
 

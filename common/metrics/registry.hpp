@@ -24,8 +24,7 @@ using Collector = std::function<void(Collection&)>;
 // and throws std::invalid_argument.
 class Registry {
  public:
-  Family<Counter>& counter(const std::string& name, const std::string& help,
-                           std::vector<std::string> label_names = {});
+  Family<Counter>& counter(const std::string& name, const std::string& help, std::vector<std::string> label_names = {});
   Family<Gauge>& gauge(const std::string& name, const std::string& help, std::vector<std::string> label_names = {});
   Family<Histogram>& histogram(const std::string& name, const std::string& help, std::vector<std::string> label_names,
                                std::vector<double> buckets);

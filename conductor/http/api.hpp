@@ -25,8 +25,8 @@ struct ApiDeps {
   TimePoint started_at{};
   WorkersConfig workers;
   std::string management_url;
-  CaseService* cases = nullptr;  // the case routes are installed only with it; must outlive the server
-  std::string api_token;         // mutating calls need "Authorization: Bearer <token>" when set
+  CaseService* cases = nullptr;            // the case routes are installed only with it; must outlive the server
+  std::string api_token;                   // mutating calls need "Authorization: Bearer <token>" when set
   metrics::Registry* metrics = nullptr;    // rendered by GET /metrics; must outlive the server
   std::shared_ptr<http::EventHub> events;  // GET /api/v1/events is installed only with it
 };

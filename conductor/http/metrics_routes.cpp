@@ -37,8 +37,8 @@ Status add_case_staleness(ConductorStore& store, TimePoint now, metrics::Collect
   }
   for (const auto& [status, age] : age_by_status)
     out.gauge("baton_case_oldest_update_age_seconds",
-              "Seconds since the least recently updated unfinished case of this status changed.",
-              {{"status", status}}, age);
+              "Seconds since the least recently updated unfinished case of this status changed.", {{"status", status}},
+              age);
   s.reset();
   return {};
 }
@@ -130,8 +130,8 @@ std::vector<metrics::FamilySnapshot> process_metrics(const MetricsRouteDeps& dep
               static_cast<double>(stats.subscribers));
     out.counter("baton_event_stream_events_total", "Events published to /api/v1/events.", {},
                 static_cast<double>(stats.published));
-    out.counter("baton_event_stream_dropped_clients_total", "Event stream clients cut off for reading too slowly.",
-                {}, static_cast<double>(stats.dropped));
+    out.counter("baton_event_stream_dropped_clients_total", "Event stream clients cut off for reading too slowly.", {},
+                static_cast<double>(stats.dropped));
   }
   return std::move(out).take();
 }

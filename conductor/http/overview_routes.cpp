@@ -157,10 +157,10 @@ http::ServerResponse overview(const OverviewDeps& deps) {
 
   json database = {{"status", inputs.database_up ? "up" : "down"}};
   if (!inputs.database_up) database["error"] = inputs.database_error;
-  const auto workers_status = !inputs.database_up                ? "unknown"
-                              : inputs.workers.online == 0       ? "down"
-                              : inputs.workers.offline > 0       ? "degraded"
-                                                                 : "up";
+  const auto workers_status = !inputs.database_up          ? "unknown"
+                              : inputs.workers.online == 0 ? "down"
+                              : inputs.workers.offline > 0 ? "degraded"
+                                                           : "up";
   json workers = json::array();
   for (const auto& worker : snapshot.workers) workers.push_back(worker_json(worker, now));
 

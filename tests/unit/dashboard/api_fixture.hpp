@@ -127,8 +127,8 @@ class ApiFixture : public ::testing::Test {
   }
 
   void complete_at(const std::string& id, std::chrono::seconds ago) {
-    ASSERT_TRUE(store_->append_case_history(id, {clock_.now() - ago, CaseStatus::completed, 0, 1, "gpu-01", "done"})
-                    .ok());
+    ASSERT_TRUE(
+        store_->append_case_history(id, {clock_.now() - ago, CaseStatus::completed, 0, 1, "gpu-01", "done"}).ok());
   }
 
   // c-run EXECUTING step 1 ("simulate", 45%), c-wait QUEUED, c-old and c-new

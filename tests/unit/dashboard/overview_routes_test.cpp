@@ -54,8 +54,9 @@ TEST_F(OverviewTest, ShowsConductorComponentsWorkersAndCases) {
   EXPECT_EQ((*offline)["status"], "offline");
 
   const auto& cases = o["cases"];
-  EXPECT_EQ(cases["counts"],
-            (json{{"QUEUED", 1}, {"PROCESSING", 0}, {"EXECUTING", 1}, {"COMPLETED", 2}, {"FAILED", 1}, {"CANCELLED", 0}}));
+  EXPECT_EQ(
+      cases["counts"],
+      (json{{"QUEUED", 1}, {"PROCESSING", 0}, {"EXECUTING", 1}, {"COMPLETED", 2}, {"FAILED", 1}, {"CANCELLED", 0}}));
   ASSERT_EQ(cases["active"].size(), 1u);  // queued cases are not active
   EXPECT_EQ(cases["active"][0]["id"], "c-run");
   EXPECT_EQ(cases["active"][0]["step_name"], "simulate");

@@ -59,13 +59,17 @@ class SseClient {
         const auto nl = frame.find('\n', start);
         const auto line = frame.substr(start, nl - start);
         start = nl + 1;
-        if (line.starts_with(":")) comments_ += line + "\n";
-        else if (line.starts_with("id: ")) event.id = line.substr(4);
-        else if (line.starts_with("event: ")) event.event = line.substr(7);
+        if (line.starts_with(":"))
+          comments_ += line + "\n";
+        else if (line.starts_with("id: "))
+          event.id = line.substr(4);
+        else if (line.starts_with("event: "))
+          event.event = line.substr(7);
         else if (line.starts_with("data: ")) {
           event.data += (has_data ? "\n" : "") + line.substr(6);
           has_data = true;
-        } else if (line.starts_with("retry: ")) retry_ = line.substr(7);
+        } else if (line.starts_with("retry: "))
+          retry_ = line.substr(7);
       }
       if (has_data) return event;
     }

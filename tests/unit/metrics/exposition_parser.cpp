@@ -104,9 +104,12 @@ class Parser {
       }
       if (i + 1 == text.size()) return fail("HELP ends inside an escape");
       const char next = text[++i];
-      if (next == '\\') help += '\\';
-      else if (next == 'n') help += '\n';
-      else return fail(std::string("bad escape \\") + next + " in HELP");
+      if (next == '\\')
+        help += '\\';
+      else if (next == 'n')
+        help += '\n';
+      else
+        return fail(std::string("bad escape \\") + next + " in HELP");
     }
     family.help = std::move(help);
     has_help_ = true;
@@ -144,7 +147,8 @@ class Parser {
       if (!valid_label_name(name)) return fail("bad label name '" + std::string(name) + "'");
       if (labels.contains(std::string(name))) return fail("label " + std::string(name) + " given twice");
       rest.remove_prefix(n);
-      if (rest.size() < 2 || rest[0] != '=' || rest[1] != '"') return fail("label " + std::string(name) + " needs =\"value\"");
+      if (rest.size() < 2 || rest[0] != '=' || rest[1] != '"')
+        return fail("label " + std::string(name) + " needs =\"value\"");
       rest.remove_prefix(2);
       std::string value;
       bool closed = false;
@@ -163,10 +167,14 @@ class Parser {
         if (rest.empty()) return fail("label value ends inside an escape");
         const char next = rest[0];
         rest.remove_prefix(1);
-        if (next == '\\') value += '\\';
-        else if (next == '"') value += '"';
-        else if (next == 'n') value += '\n';
-        else return fail(std::string("bad escape \\") + next + " in a label value");
+        if (next == '\\')
+          value += '\\';
+        else if (next == '"')
+          value += '"';
+        else if (next == 'n')
+          value += '\n';
+        else
+          return fail(std::string("bad escape \\") + next + " in a label value");
       }
       if (!closed) return fail("label value not closed");
       labels.emplace(std::string(name), std::move(value));
@@ -242,8 +250,10 @@ class Parser {
         const auto le = labels.find("le");
         if (le == labels.end()) return fail(family.name + "_bucket without le");
         double bound = 0;
-        if (le->second == "+Inf") bound = std::numeric_limits<double>::infinity();
-        else if (!parse_float(le->second, bound)) return fail("bad le '" + le->second + "' in " + family.name);
+        if (le->second == "+Inf")
+          bound = std::numeric_limits<double>::infinity();
+        else if (!parse_float(le->second, bound))
+          return fail("bad le '" + le->second + "' in " + family.name);
         labels.erase(le);
         children[render_key(labels)].buckets.emplace_back(bound, sample.value);
       } else {

@@ -110,7 +110,9 @@ TEST(MetricsRegistryTest, ASampleReportedTwiceIsRenderedOnce) {
     out.gauge("baton_workers", "Workers.", {{"state", "online"}}, 5);
     out.gauge("baton_workers", "Workers.", {{"state", "offline"}}, 1);
   });
-  FamilySnapshot again{"baton_h_seconds", "h", MetricType::histogram,
+  FamilySnapshot again{"baton_h_seconds",
+                       "h",
+                       MetricType::histogram,
                        {{"_bucket", {{"le", "+Inf"}}, 9}, {"_sum", {}, 9}, {"_count", {}, 9}}};
   auto families = registry.collect();
   families.push_back(again);

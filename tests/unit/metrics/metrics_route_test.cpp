@@ -1,5 +1,4 @@
 #include "conductor/http/metrics_routes.hpp"
-
 #include "tests/unit/dashboard/api_fixture.hpp"
 #include "tests/unit/metrics/exposition_parser.hpp"
 
@@ -67,9 +66,9 @@ TEST_F(MetricsRouteTest, RendersTheRegistryAndCountsRequestsByRoutePattern) {
   const auto m = scrape();
 
   EXPECT_EQ(value(m, "baton_dead_letters_total", {{"reason", "undecodable"}}), 2);
-  EXPECT_EQ(value(m, "baton_http_requests_total",
-                  {{"method", "GET"}, {"route", "/api/v1/workers/{id}"}, {"code", "404"}}),
-            1);
+  EXPECT_EQ(
+      value(m, "baton_http_requests_total", {{"method", "GET"}, {"route", "/api/v1/workers/{id}"}, {"code", "404"}}),
+      1);
   EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "GET"}, {"route", "/api/v1/workers"}, {"code", "200"}}),
             1);
   EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "GET"}, {"route", "unmatched"}, {"code", "404"}}), 1);
