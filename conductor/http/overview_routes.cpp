@@ -147,6 +147,7 @@ http::ServerResponse overview(const OverviewDeps& deps) {
     if (auto st = store.ping(); !st) return st;
     return read_snapshot(store, now, snapshot);
   });
+  if (!read) snapshot = {};  // half a read would show a mix of states that never existed together
 
   HealthInputs inputs;
   inputs.database_up = read.ok();

@@ -7,7 +7,9 @@
   const OVERVIEW_URL = "/api/v1/overview";
   const EVENTS_URL = "/api/v1/events";
   const EVENT_NAMES = ["case", "worker", "alert", "check", "escalation", "notification", "remediation", "overview"];
-  const DEBOUNCE_MS = 300;
+  // Events can arrive many times a second (a heartbeat per worker); the page
+  // re-reads the overview at most this often, and always after the last one.
+  const REFRESH_AFTER_EVENT_MS = 1000;
   const FALLBACK_REFRESH_MS = 15000;  // heartbeat ages move even when nothing is pushed
   const TOKEN_KEY = "baton.api-token";
 
@@ -291,7 +293,7 @@
 
   let inFlight = false;
   let again = false;
-  let debounce = null;
+  let pending = null;
 
   async function refresh() {
     if (inFlight) {
@@ -326,8 +328,11 @@
   }
 
   function scheduleRefresh() {
-    clearTimeout(debounce);
-    debounce = setTimeout(refresh, DEBOUNCE_MS);
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      refresh();
+    }, REFRESH_AFTER_EVENT_MS);
   }
 
   function setLive(state) {
