@@ -63,6 +63,13 @@ TEST_F(MetricsRouteTest, RendersTheRegistryAndCountsRequestsByRoutePattern) {
   EXPECT_EQ(get("/api/v1/workers/some%20worker").status, 404);
   EXPECT_EQ(get("/api/v1/workers").status, 200);
   EXPECT_EQ(get("/no/such/thing").status, 404);
+  http::Request post;
+  post.method = "POST";
+  post.url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/api/v1/workers";
+  post.body = "{}";
+  EXPECT_EQ(http::fetch(post)->status, 405);
+  post.method = "BREW";
+  EXPECT_EQ(http::fetch(post)->status, 405);
   const auto m = scrape();
 
   EXPECT_EQ(value(m, "baton_dead_letters_total", {{"reason", "undecodable"}}), 2);
@@ -72,6 +79,9 @@ TEST_F(MetricsRouteTest, RendersTheRegistryAndCountsRequestsByRoutePattern) {
   EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "GET"}, {"route", "/api/v1/workers"}, {"code", "200"}}),
             1);
   EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "GET"}, {"route", "unmatched"}, {"code", "404"}}), 1);
+  // A method a route does not take, or no known method at all, is not a route.
+  EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "POST"}, {"route", "unmatched"}, {"code", "405"}}), 1);
+  EXPECT_EQ(value(m, "baton_http_requests_total", {{"method", "other"}, {"route", "unmatched"}, {"code", "405"}}), 1);
   EXPECT_EQ(value(m, "baton_http_request_duration_seconds_count", {{"method", "GET"}, {"route", "/api/v1/workers"}}),
             1);
 }
