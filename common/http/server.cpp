@@ -16,6 +16,7 @@
 #include "common/http/event_stream.hpp"
 #include "common/http/url.hpp"
 #include "common/log/logging.hpp"
+#include "common/metrics/http_labels.hpp"
 #include "common/metrics/registry.hpp"
 
 namespace baton::http {
@@ -42,47 +43,6 @@ bool starts_with_segment(std::string_view path, std::string_view prefix) {
          (path.size() == prefix.size() || path[prefix.size()] == '/' || path[prefix.size()] == '?');
 }
 
-// The method and route a request is counted under. The route is the pattern
-// the router matched, rebuilt from the path by putting each {param} back in
-// place of the segment it captured; anything unmatched shares one label, so a
-// scanner probing random paths cannot grow the metric without bound.
-struct RouteLabel {
-  std::string method = "other";
-  std::string route = "unmatched";
-};
-
-std::string method_label(const std::string& method) {
-  for (const char* known : {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
-    if (method == known) return method;
-  return "other";
-}
-
-RouteLabel route_label(const ServerRequest& request, int status) {
-  RouteLabel label{method_label(request.method), "unmatched"};
-  if ((status == 404 || status == 405) && request.params.empty()) return label;
-  std::vector<std::string> segments;
-  for (size_t start = 0; start <= request.path.size();) {
-    const auto slash = request.path.find('/', start);
-    const auto end = slash == std::string::npos ? request.path.size() : slash;
-    if (end > start) segments.push_back(request.path.substr(start, end - start));
-    start = end + 1;
-  }
-  std::vector<bool> replaced(segments.size(), false);
-  for (const auto& [name, value] : request.params) {
-    for (size_t i = segments.size(); i-- > 0;) {
-      if (!replaced[i] && percent_decode(segments[i]) == value) {
-        segments[i] = "{" + name + "}";
-        replaced[i] = true;
-        break;
-      }
-    }
-  }
-  label.route.clear();
-  for (const auto& segment : segments) label.route += "/" + segment;
-  if (label.route.empty()) label.route = "/";
-  return label;
-}
-
 // Set while a handler runs on a server thread, so open_event_stream() can
 // tell the session that this answer is a stream.
 thread_local std::shared_ptr<EventHub>* t_event_stream = nullptr;
@@ -106,7 +66,7 @@ struct ServerCore {
   metrics::Family<metrics::Histogram>* duration_metric = nullptr;
   std::vector<std::weak_ptr<EventStreamConnection>> streams;  // server thread only
 
-  void count(int status, const RouteLabel& label) {
+  void count(int status, const metrics::HttpRequestLabels& label) {
     const size_t index = status < 300 ? 0 : status < 400 ? 1 : status < 500 ? 2 : 3;
     counts[index].fetch_add(1, std::memory_order_relaxed);
     if (requests_metric) requests_metric->with({label.method, label.route, std::to_string(status)}).inc();
@@ -168,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
+    label_ = {};  // a request refused before routing counts as unmatched
     if (ec == bhttp::error::body_limit) {
       target_ = std::string(parser_->get().target());
       send(json_error(413, "request body exceeds " + std::to_string(core_.options.body_limit) + " bytes"), false);
@@ -193,7 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::shared_ptr<EventHub> stream;
     auto response = core_.handle(request, stream);
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    label_ = route_label(request, response.status);
+    label_ = metrics::http_request_labels(request.method, request.path, request.params, response.status);
     core_.log->debug("{} {} {} {}us", request.method, request.target, response.status,
                      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
     if (stream && response.status == 200 && !stopping_) {
@@ -286,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::response<bhttp::string_body>> response_;
   std::array<char, 16 * 1024> drain_buffer_{};
   std::string target_;
-  RouteLabel label_;
+  metrics::HttpRequestLabels label_;
   unsigned version_ = 11;
   State state_ = State::reading;
   bool stopping_ = false;
