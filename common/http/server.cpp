@@ -13,8 +13,11 @@
 #include <thread>
 #include <vector>
 
+#include "common/http/event_stream.hpp"
 #include "common/http/url.hpp"
 #include "common/log/logging.hpp"
+#include "common/metrics/http_labels.hpp"
+#include "common/metrics/registry.hpp"
 
 namespace baton::http {
 
@@ -40,6 +43,18 @@ bool starts_with_segment(std::string_view path, std::string_view prefix) {
          (path.size() == prefix.size() || path[prefix.size()] == '/' || path[prefix.size()] == '?');
 }
 
+// Set while a handler runs on a server thread, so open_event_stream() can
+// tell the session that this answer is a stream.
+thread_local std::shared_ptr<EventHub>* t_event_stream = nullptr;
+
+class StreamRequestScope {
+ public:
+  explicit StreamRequestScope(std::shared_ptr<EventHub>& slot) { t_event_stream = &slot; }
+  ~StreamRequestScope() { t_event_stream = nullptr; }
+  StreamRequestScope(const StreamRequestScope&) = delete;
+  StreamRequestScope& operator=(const StreamRequestScope&) = delete;
+};
+
 // What every session shares; lives in Server::Impl and outlives the sessions
 // that run on the server's thread.
 struct ServerCore {
@@ -47,21 +62,27 @@ struct ServerCore {
   ServerOptions options;
   std::shared_ptr<spdlog::logger> log;
   std::array<std::atomic<std::uint64_t>, 4> counts{};
+  metrics::Family<metrics::Counter>* requests_metric = nullptr;
+  metrics::Family<metrics::Histogram>* duration_metric = nullptr;
+  std::vector<std::weak_ptr<EventStreamConnection>> streams;  // server thread only
 
-  void count(int status) {
+  void count(int status, const metrics::HttpRequestLabels& label) {
     const size_t index = status < 300 ? 0 : status < 400 ? 1 : status < 500 ? 2 : 3;
     counts[index].fetch_add(1, std::memory_order_relaxed);
+    if (requests_metric) requests_metric->with({label.method, label.route, std::to_string(status)}).inc();
   }
 
   // Handlers are an execution boundary: whatever they throw becomes a 500.
-  ServerResponse handle(ServerRequest& request) {
+  ServerResponse handle(ServerRequest& request, std::shared_ptr<EventHub>& stream) {
     try {
+      const StreamRequestScope scope(stream);
       return router.dispatch(request);
     } catch (const std::exception& e) {
       log->error("{} {} failed: {}", request.method, request.target, e.what());
     } catch (...) {
       log->error("{} {} failed with a non-standard exception", request.method, request.target);
     }
+    stream.reset();
     return json_error(500, "internal error");
   }
 };
@@ -107,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
+    label_ = {};  // a request refused before routing counts as unmatched
     if (ec == bhttp::error::body_limit) {
       target_ = std::string(parser_->get().target());
       send(json_error(413, "request body exceeds " + std::to_string(core_.options.body_limit) + " bytes"), false);
@@ -129,15 +151,33 @@ class Session : public std::enable_shared_from_this<Session> {
     auto request = to_server_request(req);
     target_ = request.target;
     const auto started = std::chrono::steady_clock::now();
-    auto response = core_.handle(request);
+    std::shared_ptr<EventHub> stream;
+    auto response = core_.handle(request, stream);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    label_ = metrics::http_request_labels(request.method, request.path, request.params, response.status);
     core_.log->debug("{} {} {} {}us", request.method, request.target, response.status,
-                     std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
-                         .count());
+                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+    if (stream && response.status == 200 && !stopping_) {
+      start_stream(std::move(stream));
+      return;
+    }
+    if (core_.duration_metric) core_.duration_metric->with({label_.method, label_.route}).observe(elapsed);
     send(std::move(response), keep_alive && !stopping_);
   }
 
+  // The connection stops being a request/response session: the stream takes
+  // the socket and this session ends.
+  void start_stream(std::shared_ptr<EventHub> hub) {
+    core_.count(200, label_);
+    state_ = State::closed;
+    auto connection = std::make_shared<EventStreamConnection>(stream_.release_socket(), std::move(hub));
+    std::erase_if(core_.streams, [](const auto& weak) { return weak.expired(); });
+    core_.streams.push_back(connection);
+    connection->start();
+  }
+
   void send(ServerResponse response, bool keep_alive) {
-    core_.count(response.status);
+    core_.count(response.status, label_);
     if (starts_with_segment(target_, "/api") || starts_with_segment(target_, "/health")) {
       response.headers.try_emplace("Cache-Control", "no-store");
     }
@@ -207,6 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::response<bhttp::string_body>> response_;
   std::array<char, 16 * 1024> drain_buffer_{};
   std::string target_;
+  metrics::HttpRequestLabels label_;
   unsigned version_ = 11;
   State state_ = State::reading;
   bool stopping_ = false;
@@ -249,6 +290,9 @@ struct Server::Impl {
     for (auto& weak : sessions) {
       if (auto session = weak.lock()) session->shutdown();
     }
+    for (auto& weak : core.streams) {
+      if (auto stream = weak.lock()) stream->close();
+    }
   }
 };
 
@@ -259,6 +303,15 @@ Server::Server(std::string address, uint16_t port, Router router, ServerOptions 
   impl_->core.router = std::move(router);
   impl_->core.options = options;
   impl_->core.log = log::logger("http");
+  if (options.metrics) {
+    impl_->core.requests_metric = &options.metrics->counter(
+        "baton_http_requests_total", "HTTP requests answered, by method, route pattern and status code.",
+        {"method", "route", "code"});
+    impl_->core.duration_metric =
+        &options.metrics->histogram("baton_http_request_duration_seconds",
+                                    "Time to produce an HTTP response (handler time, event streams excluded).",
+                                    {"method", "route"}, metrics::latency_seconds_buckets());
+  }
 }
 
 Server::~Server() { stop(); }
@@ -313,6 +366,14 @@ void Server::stop() {
 RequestCounts Server::request_counts() const {
   const auto& counts = impl_->core.counts;
   return RequestCounts{counts[0].load(), counts[1].load(), counts[2].load(), counts[3].load()};
+}
+
+ServerResponse open_event_stream(std::shared_ptr<EventHub> hub) {
+  if (!t_event_stream || !hub) return json_error(500, "an event stream can only be served by the HTTP server");
+  *t_event_stream = std::move(hub);
+  ServerResponse response;
+  response.content_type = "text/event-stream";
+  return response;
 }
 
 }  // namespace baton::http

@@ -6,7 +6,10 @@
 
 #include "common/log/logging.hpp"
 #include "conductor/http/case_routes.hpp"
+#include "conductor/http/dashboard/dashboard_routes.hpp"
 #include "conductor/http/health.hpp"
+#include "conductor/http/metrics_routes.hpp"
+#include "conductor/http/overview_routes.hpp"
 #include "conductor/http/route_support.hpp"
 #include "conductor/http/worker_json.hpp"
 #include "conductor/store/conductor_store.hpp"
@@ -101,11 +104,25 @@ void ConductorApi::install(http::Router& router) {
   router.add("GET", "/api/v1/workers", [state](const http::ServerRequest&) { return list_workers(*state); });
   router.add("GET", "/api/v1/workers/{id}",
              [state](const http::ServerRequest& request) { return show_worker(*state, request.params.at("id")); });
+  const StoreReader read = [state](const std::function<Status(ConductorStore&)>& fn) { return state->with_store(fn); };
+  const auto now = [state] { return state->now(); };
+  const auto& deps = state->deps;
+
+  OverviewDeps overview{read, now, deps.broker_connected, deps.version, deps.started_at, deps.management_url};
+  install_overview_routes(router, std::move(overview));
+  install_metrics_routes(router, MetricsRouteDeps{deps.metrics, read, now, deps.broker_connected, deps.events,
+                                                  deps.version, deps.started_at});
+  install_dashboard_routes(router);
+  if (deps.events) {
+    router.add("GET", "/api/v1/events",
+               [events = deps.events](const http::ServerRequest&) { return http::open_event_stream(events); });
+  }
+
   if (state->deps.cases) {
     CaseRouteDeps cases;
     cases.cases = state->deps.cases;
-    cases.read = [state](const std::function<Status(ConductorStore&)>& read) { return state->with_store(read); };
-    cases.now = [state] { return state->now(); };
+    cases.read = read;
+    cases.now = now;
     cases.api_token = state->deps.api_token;
     install_case_routes(router, std::move(cases));
   }

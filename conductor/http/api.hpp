@@ -5,8 +5,13 @@
 #include <string>
 
 #include "common/core/clock.hpp"
+#include "common/http/event_stream.hpp"
 #include "common/http/router.hpp"
 #include "conductor/config.hpp"
+
+namespace baton::metrics {
+class Registry;
+}
 
 namespace baton::conductor {
 
@@ -21,13 +26,17 @@ struct ApiDeps {
   TimePoint started_at{};
   WorkersConfig workers;
   std::string management_url;
-  CaseService* cases = nullptr;  // the case routes are installed only with it; must outlive the server
-  OpsService* ops = nullptr;     // checks, maintenance and alert routes; likewise
-  std::string api_token;         // mutating calls need "Authorization: Bearer <token>" when set
+  CaseService* cases = nullptr;            // the case routes are installed only with it; must outlive the server
+  OpsService* ops = nullptr;               // checks, maintenance and alert routes; likewise
+  std::string api_token;                   // mutating calls need "Authorization: Bearer <token>" when set
+  metrics::Registry* metrics = nullptr;    // rendered by GET /metrics; must outlive the server
+  std::shared_ptr<http::EventHub> events;  // GET /api/v1/events is installed only with it
 };
 
 // The conductor's API: GET /health, /api/v1/workers, /api/v1/workers/{id},
-// and with a CaseService the case routes (see case_routes.hpp). It reads
+// /api/v1/overview, /metrics, the dashboard at /, with an EventHub the event
+// stream /api/v1/events, and with a CaseService the case routes (see
+// case_routes.hpp). It reads
 // through its own read-only store, opened on first use on the
 // server's thread and reopened after an error, so it never competes with the
 // core's connection. Handlers keep the API's state alive, so the ConductorApi
