@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/amqp/topology_names.hpp"
 #include "common/log/logging.hpp"
@@ -56,13 +57,9 @@ Status ConductorApp::start() {
         (void)pipeline_->flush();
       });
   pipeline_->add_commit_listener([this](bool committed) { alerting_->after_commit(committed); });
-  tasks_->set_check_listener([this](const CheckResultRecord& r) { alerting_->on_check(r); });
   tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
   tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {
     return alerting_->holds(target, now);
-  });
-  cases_->set_problem_listener([this](const CaseRecord& c, CaseScheduler::Problem p, const std::string& message) {
-    alerting_->on_case(c, p, message);
   });
   workers_->set_status_listener([this](const WorkerRecord& w) {
     if (auto st = cases_->on_worker_status(w); !st)
@@ -70,7 +67,9 @@ Status ConductorApp::start() {
     if (auto st = tasks_->refresh_targets(); !st)
       log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
     alerting_->on_worker(w);
+    events_->publish("worker", nlohmann::json{{"id", w.id}, {"online", w.online}}.dump());
   });
+  observe_components();
   if (auto st = alerting_->start(); !st) return make_error(st.error().code, "alerts: " + st.error().message);
   if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.
@@ -92,10 +91,14 @@ Status ConductorApp::start() {
   deps.management_url = config_.management_url;
   deps.cases = case_service_.get();
   deps.ops = ops_service_.get();
+  deps.metrics = &metrics_;
+  deps.events = events_;
   deps.api_token = config_.http.token;
   ConductorApi(deps).install(router);
+  http::ServerOptions server_options;
+  server_options.metrics = &metrics_;
   http_ = std::make_unique<http::Server>(config_.http.listen, static_cast<uint16_t>(config_.http.port),
-                                         std::move(router));
+                                         std::move(router), server_options);
   if (auto st = http_->start(); !st)
     return make_error(st.error().code, "HTTP server on " + config_.http.listen + ":" +
                                            std::to_string(config_.http.port) + ": " + st.error().message);
@@ -107,6 +110,51 @@ Status ConductorApp::start() {
   log->info("broker {}", amqp::redacted_url(config_.broker));
   transport_->start();
   return {};
+}
+
+void ConductorApp::observe_components() {
+  ConductorMetrics& m = conductor_metrics_;
+  m.add_transport(metrics_, transport_->stats());
+  auto& confirm = m.publish_confirm.with();
+  transport_->set_confirm_latency_observer(
+      [&confirm](std::chrono::microseconds us) { confirm.observe(std::chrono::duration<double>(us).count()); });
+  auto& processing = m.event_processing.with();
+  pipeline_->set_observer([this, &m, &processing](const std::string& type, bool applied, const char* refusal,
+                                                  double seconds) {
+    if (!applied) {
+      m.events_rejected.with({refusal}).inc();
+      return;
+    }
+    auto [it, fresh] = consumed_by_kind_.try_emplace(type, nullptr);
+    if (fresh) it->second = &m.events_consumed.with({type.empty() ? "unknown" : type});
+    it->second->inc();
+    processing.observe(seconds);
+  });
+  cases_->set_change_listener([this](const CaseRecord& c) {
+    events_->publish("case", nlohmann::json{{"id", c.id}, {"status", to_string(c.status)}, {"step", c.current_step},
+                                            {"progress", c.progress}}
+                                 .dump());
+  });
+  cases_->set_step_listener([&m](const std::string& outcome, std::chrono::milliseconds duration) {
+    m.step_duration.with({outcome}).observe(duration);
+  });
+  cases_->set_problem_listener([this, &m](const CaseRecord& c, CaseScheduler::Problem p, const std::string& message) {
+    if (p != CaseScheduler::Problem::stuck) {
+      m.cases_finished.with({to_string(c.status)}).inc();
+      m.case_duration.with().observe(clock_.now() - c.created_at);
+    }
+    alerting_->on_case(c, p, message);
+  });
+  tasks_->set_check_listener([this, &m](const CheckResultRecord& r) {
+    m.check_results.with({to_string(r.state)}).inc();
+    events_->publish("check", nlohmann::json{{"worker_id", r.worker_id}, {"check", r.check},
+                                             {"state", to_string(r.state)}}
+                                  .dump());
+    alerting_->on_check(r);
+  });
+  alerting_->set_observers(&m, [this](const std::string& event, const std::string& json) {
+    events_->publish(event, json);
+  });
 }
 
 void ConductorApp::on_delivery(amqp::Delivery delivery) {

@@ -7,10 +7,13 @@
 
 #include "common/amqp/rabbit_transport.hpp"
 #include "common/core/clock.hpp"
+#include "common/http/event_stream.hpp"
 #include "common/http/server.hpp"
+#include "common/metrics/registry.hpp"
 #include "conductor/config.hpp"
 #include "conductor/core/alerting.hpp"
 #include "conductor/core/case_scheduler.hpp"
+#include "conductor/core/conductor_metrics.hpp"
 #include "conductor/core/event_pipeline.hpp"
 #include "conductor/core/strand_case_service.hpp"
 #include "conductor/core/strand_ops_service.hpp"
@@ -35,11 +38,17 @@ class ConductorApp {
 
  private:
   void on_delivery(amqp::Delivery delivery);
+  // Metrics and the dashboard's live events, fed by the components' listeners.
+  void observe_components();
   void schedule_sweep();
   void shutdown(const char* why);
 
   ConductorConfig config_;
   SystemClock clock_;
+  metrics::Registry metrics_;
+  ConductorMetrics conductor_metrics_{metrics_};
+  std::shared_ptr<http::EventHub> events_ = std::make_shared<http::EventHub>();
+  std::map<std::string, metrics::Counter*> consumed_by_kind_;  // strand only
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer sweep_timer_;

@@ -113,6 +113,7 @@ void RabbitPublisher::settle(uint64_t tag, bool multiple, PublishOutcome outcome
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - p.sent_at).count();
         stats_.confirm_latency_us_sum.fetch_add(static_cast<uint64_t>(us));
         stats_.confirm_latency_count.fetch_add(1);
+        if (stats_.confirm_latency_observer) stats_.confirm_latency_observer(std::chrono::microseconds(us));
         break;
       }
       case PublishOutcome::nacked: stats_.nacked.fetch_add(1); break;

@@ -48,6 +48,10 @@ class RabbitTransport final : public Transport {
   bool connected() const override;
 
   const TransportStats& stats() const { return *stats_; }
+  // Before start() only.
+  void set_confirm_latency_observer(std::function<void(std::chrono::microseconds)> observer) {
+    stats_->confirm_latency_observer = std::move(observer);
+  }
 
  private:
   RabbitTransportOptions options_;

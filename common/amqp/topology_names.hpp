@@ -21,10 +21,11 @@ inline std::string event_routing_key(const std::string& kind, const std::string&
   return "event." + kind + "." + worker_id;
 }
 
-// Exchanges and the dead-letter queue: declared by every process, so whichever
-// starts first leaves a complete picture.
+// Exchanges, the dead-letter queue, the conductor's inbox and the intake
+// queue: declared by every process, so whichever starts first leaves a
+// complete picture and no event is published into the void.
 Topology shared_topology();
-// The conductor's inbox and the intake queue on top of the shared part.
+// The shared part: the conductor declares nothing a worker does not.
 Topology conductor_topology();
 // The worker's own command queue on top of the shared part.
 Topology worker_topology(const std::string& worker_id);

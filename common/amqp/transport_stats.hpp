@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace baton::amqp {
 
@@ -21,6 +23,9 @@ struct TransportStats {
   // Sum and count of publish→confirm latencies, in microseconds.
   std::atomic<uint64_t> confirm_latency_us_sum{0};
   std::atomic<uint64_t> confirm_latency_count{0};
+  // Also told every publish→confirm latency (a metrics histogram). Set before
+  // the transport starts; called on the publisher's I/O thread.
+  std::function<void(std::chrono::microseconds)> confirm_latency_observer;
 };
 
 }  // namespace baton::amqp

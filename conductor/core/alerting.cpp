@@ -1,5 +1,7 @@
 #include "conductor/core/alerting.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "common/log/logging.hpp"
 
 namespace baton::conductor {
@@ -75,6 +77,7 @@ void Alerting::stop() {
 }
 
 void Alerting::record_outcome(const alerts::NotificationAttempt& attempt) {
+  if (metrics_) metrics_->notifications.with({attempt.channel, to_string(attempt.outcome)}).inc();
   in_batch_([this, attempt] {
     if (auto st = alert_store_.record_notification(attempt); !st)
       log_->error("recording a notification: {}", st.error().message);
@@ -88,6 +91,15 @@ void Alerting::apply(const alerts::EngineOutput& output) {
     return;
   }
   for (auto& message : alerts::messages_for(output, clock_.now())) unsent_.push_back(std::move(message));
+  if (metrics_)
+    for (const auto& intent : output.intents)
+      if (intent.kind == alerts::NotificationKind::escalation)
+        metrics_->escalations.with({"L" + std::to_string(intent.level + 1)}).inc();
+  if (events_)
+    for (const auto& a : output.alerts)
+      events_("alert", nlohmann::json{{"id", a.id}, {"key", a.key}, {"open", a.open}, {"hard", a.hard},
+                                      {"severity", alerts::to_string(a.severity)}, {"level", a.escalation_level}}
+                           .dump());
 }
 
 void Alerting::after_commit(bool committed) {
@@ -104,6 +116,7 @@ void Alerting::after_commit(bool committed) {
 }
 
 void Alerting::save_run(const alerts::RemediationRun& run) {
+  if (metrics_ && !run.in_flight()) metrics_->remediations.with({run.action, to_string(run.outcome)}).inc();
   if (auto st = alert_store_.save_remediation(run); !st) log_->error("saving remediation run: {}", st.error().message);
 }
 

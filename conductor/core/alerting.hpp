@@ -13,6 +13,7 @@
 #include "conductor/alerts/notification_sender.hpp"
 #include "conductor/alerts/remediation_policy.hpp"
 #include "conductor/core/case_scheduler.hpp"
+#include "conductor/core/conductor_metrics.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
 #include "conductor/tasks/task_scheduler.hpp"
@@ -60,6 +61,14 @@ class Alerting {
   Result<alerts::MaintenanceWindow> add_maintenance(alerts::MaintenanceWindow window);
   Status end_maintenance(int64_t window_id);
 
+  // Counts notifications, escalations and remediations, and tells the live
+  // dashboard (event name, JSON) about every alert that changed.
+  using EventSink = std::function<void(const std::string& event, const std::string& json)>;
+  void set_observers(ConductorMetrics* metrics, EventSink events) {
+    metrics_ = metrics;
+    events_ = std::move(events);
+  }
+
   // Whether a maintenance window holds this worker's schedules now.
   bool holds(const std::string& worker_id, TimePoint now) const;
   const alerts::AlertEngine& engine() const { return engine_; }
@@ -83,6 +92,8 @@ class Alerting {
   alerts::RemediationPolicy remediation_;
   std::unique_ptr<alerts::NotificationSender> sender_;
   std::vector<alerts::NotificationMessage> unsent_;  // decided in the open batch
+  ConductorMetrics* metrics_ = nullptr;
+  EventSink events_;
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

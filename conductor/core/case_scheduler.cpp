@@ -68,6 +68,7 @@ std::string CaseScheduler::describe_step(const Active& a) const {
 Status CaseScheduler::save(Active& a) {
   a.record.updated_at = clock_.now();
   if (auto st = store_.begin_batch(); !st) return st;
+  if (change_listener_) change_listener_(a.record);
   return store_.update_case(a.record);
 }
 
@@ -438,6 +439,8 @@ Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
 Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
   Active* a = current(e.step(), false);
   if (!a) return {};
+  if (step_listener_)
+    step_listener_(v1::StepFinished::Outcome_Name(e.outcome()), std::chrono::milliseconds(e.duration_ms()));
   a->attempt->exit_code = e.exit_code();
   a->attempt->output_tail = e.output_tail();
   a->attempt->message = e.message();

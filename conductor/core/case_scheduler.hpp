@@ -75,6 +75,12 @@ class CaseScheduler {
   void discard_outbox();
 
   void set_problem_listener(ProblemListener listener) { problem_listener_ = std::move(listener); }
+  // Every change of a case (status, step, progress), for the live dashboard.
+  void set_change_listener(std::function<void(const CaseRecord&)> listener) { change_listener_ = std::move(listener); }
+  // Every step result applied: its outcome (SUCCEEDED…) and run time, for metrics.
+  void set_step_listener(std::function<void(const std::string& outcome, std::chrono::milliseconds duration)> listener) {
+    step_listener_ = std::move(listener);
+  }
 
   size_t active_count() const { return active_.size(); }
   const CaseRecord* find_active(const std::string& id) const;
@@ -119,6 +125,8 @@ class CaseScheduler {
   std::map<std::string, Active> active_;
   TimePoint loaded_at_{};  // job heartbeats are counted from here after a restart
   ProblemListener problem_listener_;
+  std::function<void(const CaseRecord&)> change_listener_;
+  std::function<void(const std::string&, std::chrono::milliseconds)> step_listener_;
   std::map<std::string, Usage> usage_;
   std::vector<std::pair<amqp::OutgoingMessage, amqp::PublishCallback>> outbox_;
   std::shared_ptr<spdlog::logger> log_;

@@ -115,7 +115,12 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
     transport_.reject(amqp::ref(delivery), true);
     return false;
   }
-  if (auto st = apply(delivery); !st) {
+  const auto started = std::chrono::steady_clock::now();
+  const Status applied = apply(delivery);
+  if (observer_)
+    observer_(delivery.type, applied.ok(), applied.ok() ? "" : to_string(applied.error().code),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (const auto& st = applied; !st) {
     if (st.error().code == Errc::database) {
       // Not the message's fault: let it come back once the database answers.
       // A failed statement leaves the rest of the transaction intact.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,10 @@ class EventPipeline {
   void set_task_scheduler(TaskScheduler* tasks) { tasks_ = tasks; }
   // Told after every flush whether the batch committed: side effects decided
   // in a batch (notifications) leave only once it is durable.
+  // Told of every delivery: its type (the envelope's body, as published),
+  // whether it was applied, why not (an Errc name), and how long it took.
+  using Observer = std::function<void(const std::string& type, bool applied, const char* refusal, double seconds)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
   void add_commit_listener(std::function<void(bool committed)> listener) {
     commit_listeners_.push_back(std::move(listener));
   }
@@ -74,6 +79,7 @@ class EventPipeline {
   CaseScheduler* cases_ = nullptr;
   TaskScheduler* tasks_ = nullptr;
   std::vector<std::function<void(bool)>> commit_listeners_;
+  Observer observer_;
   void ack_batch();
 
   std::vector<amqp::DeliveryRef> batch_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "baton/events.pb.h"
+#include "conductor/alerts/alert_store.hpp"
 #include "conductor/http/case_json.hpp"
 #include "conductor/http/health.hpp"
 #include "conductor/http/route_support.hpp"
@@ -30,6 +31,8 @@ struct Snapshot {
   std::vector<CaseRecord> queued;                          // next to be placed first
   std::vector<CaseRecord> recent;
   std::vector<unsigned> completed_per_minute;
+  std::vector<alerts::AlertRecord> open_alerts;
+  std::vector<CheckResultRecord> failing_checks;
 };
 
 template <class T>
@@ -106,7 +109,38 @@ Status read_snapshot(ConductorStore& store, TimePoint now, Snapshot& out) {
   auto throughput = completed_per_minute(store, now, kThroughputMinutes);
   if (!throughput) return throughput.error();
   out.completed_per_minute = std::move(*throughput);
+  auto open = alerts::AlertStore(store.db()).list_alerts(true, 100);
+  if (!open) return open.error();
+  out.open_alerts = std::move(*open);
+  auto latest = store.latest_checks(CheckFilter{.limit = 5000});
+  if (!latest) return latest.error();
+  for (auto& c : *latest)
+    if (c.state != CheckState::ok) out.failing_checks.push_back(std::move(c));
   return {};
+}
+
+json alert_json(const alerts::AlertRecord& a) {
+  json j = {{"id", a.id},
+            {"key", a.key},
+            {"kind", alerts::to_string(a.kind)},
+            {"severity", alerts::to_string(a.severity)},
+            {"summary", a.last_output.empty() ? a.key : a.last_output},
+            {"worker_id", a.worker_id},
+            {"check", a.check},
+            {"case_id", a.case_id},
+            {"hard", a.hard},
+            {"flapping", a.flapping},
+            {"silenced", a.silenced || a.in_maintenance || a.dependent},
+            {"acknowledged", a.acknowledged},
+            {"opened_at", format_rfc3339(a.first_seen)}};
+  // Levels are L1..L4 to people; -1 (not yet notified) has no level.
+  if (a.escalation_level >= 0) j["escalation_level"] = a.escalation_level + 1;
+  return j;
+}
+
+json check_json(const CheckResultRecord& c) {
+  return {{"worker_id", c.worker_id}, {"name", c.check}, {"state", to_string(c.state)}, {"output", c.output},
+          {"since", format_rfc3339(c.state_since)}};
 }
 
 json worker_json(const WorkerRecord& worker, TimePoint now) {
@@ -182,10 +216,16 @@ http::ServerResponse overview(const OverviewDeps& deps) {
          {{"status", workers_status}, {"online", inputs.workers.online}, {"offline", inputs.workers.offline}}}}},
       {"workers", std::move(workers)},
       {"cases", cases_json(snapshot, now)},
-      // Alerts and checks live in tables that arrive with issue 5; until then
-      // there is nothing open or failing to report.
-      {"alerts", {{"open", json::array()}}},
-      {"checks", {{"failing", json::array()}}},
+      {"alerts", {{"open", [&] {
+                     json open = json::array();
+                     for (const auto& a : snapshot.open_alerts) open.push_back(alert_json(a));
+                     return open;
+                   }()}}},
+      {"checks", {{"failing", [&] {
+                     json failing = json::array();
+                     for (const auto& c : snapshot.failing_checks) failing.push_back(check_json(c));
+                     return failing;
+                   }()}}},
       {"throughput",
        {{"window_minutes", kThroughputMinutes},
         {"bucket_seconds", 60},

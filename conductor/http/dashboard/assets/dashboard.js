@@ -274,8 +274,11 @@
     const token = $("api-token").value.trim();
     button.disabled = true;
     try {
-      const headers = token ? { Authorization: `Bearer ${token}` } : {};
-      const response = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, { method: "POST", headers });
+      const headers = { "Content-Type": "application/json" };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const response = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+        method: "POST", headers, body: JSON.stringify({ comment: "acknowledged from the dashboard", author: "dashboard" }),
+      });
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(response.status === 401 ? "the API needs a token: type it in the box above" : body.error || `HTTP ${response.status}`);
       message.className = "banner banner-ok";
