@@ -72,6 +72,12 @@ Status ConductorApp::start() {
   observe_components();
   if (auto st = alerting_->start(); !st) return make_error(st.error().code, "alerts: " + st.error().message);
   if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
+  keeper_ = std::make_unique<DatabaseKeeper>(*store_, config_.database, clock_, config_.upkeep,
+                                             [this](std::function<void()> change) {
+                                               pipeline_->within_batch([&] { change(); });
+                                               (void)pipeline_->flush();
+                                             });
+  if (auto st = keeper_->load(); !st) return make_error(st.error().code, "database upkeep: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.
   if (auto st = cases_->load(); !st) return st;
   if (auto st = pipeline_->flush(); !st) return st;
@@ -178,6 +184,8 @@ void ConductorApp::schedule_sweep() {
     });
     if (!ticked) log::logger("tasks")->error("schedule tick failed: {}", ticked.error().message);
     (void)pipeline_->flush();
+    keeper_->tick();
+    (void)pipeline_->flush();
     schedule_sweep();
   });
 }
@@ -197,6 +205,7 @@ void ConductorApp::shutdown(const char* why) {
     log->info("{} events applied in {} batches; {} workers online and {} cases unfinished at shutdown",
               pipeline_->stats().applied, pipeline_->stats().batches, counts.online, cases_->active_count());
     alerting_->stop();
+    keeper_->stop();
     transport_->stop(std::chrono::milliseconds(3000));
     http_->stop();
     signals_.cancel();

@@ -59,6 +59,7 @@ class ConductorApp {
   std::unique_ptr<CaseScheduler> cases_;
   std::unique_ptr<TaskScheduler> tasks_;
   std::unique_ptr<Alerting> alerting_;
+  std::unique_ptr<DatabaseKeeper> keeper_;
   std::unique_ptr<StrandCall> strand_call_;
   std::unique_ptr<StrandCaseService> case_service_;
   std::unique_ptr<StrandOpsService> ops_service_;

@@ -25,6 +25,23 @@ void read_workers(MapReader& workers, WorkersConfig& out) {
   if (auto sweep = workers.duration("sweep_interval", 10ms, 1h)) out.sweep_interval = *sweep;
 }
 
+void read_upkeep(MapReader& s, DatabaseUpkeepConfig& out) {
+  s.section("retention", [&](MapReader& r) {
+    for (const char* table : {"check_history", "maintenance_runs", "case_problems", "worker_history"})
+      if (auto keep = r.duration(table, std::chrono::hours(1), std::chrono::hours(24 * 3650))) out.retention[table] = *keep;
+  });
+  s.section("housekeeping", [&](MapReader& h) { read_schedule(h, out.housekeeping); });
+  s.section("backup", [&](MapReader& b) {
+    b.require("dir");
+    out.backup_dir = *b.string("dir");
+    if (auto keep = b.integer("keep", 1, 1000)) out.backup_keep = static_cast<unsigned>(*keep);
+    if (b.has("every") || b.has("cron")) {
+      out.backup = ScheduleSpec{};
+      read_schedule(b, out.backup);
+    }
+  });
+}
+
 void apply_env(ConductorConfig& cfg) {
   config::apply_common_env(cfg.broker, cfg.log);
   if (auto token = config::env_value("BATON_API_TOKEN")) cfg.http.token = *token;
@@ -96,6 +113,7 @@ ConductorConfig load_conductor_config(const std::string& path) {
       if (db->empty()) s.fail("path", "must not be empty");
       cfg.database = *db;
     }
+    read_upkeep(s, cfg.upkeep);
   });
   root.section("http", [&](MapReader& s) { read_http(s, cfg.http); });
   root.section("workers", [&](MapReader& s) { read_workers(s, cfg.workers); });

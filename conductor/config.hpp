@@ -7,6 +7,7 @@
 #include "common/amqp/broker_settings.hpp"
 #include "common/config/common_config.hpp"
 #include "conductor/alerts/alerts_config.hpp"
+#include "conductor/core/database_keeper.hpp"
 #include "conductor/tasks/task_definition.hpp"
 #include "conductor/workflow.hpp"
 
@@ -46,6 +47,7 @@ struct ConductorConfig {
   std::string source_file;
   amqp::BrokerSettings broker;
   std::string database = "data/baton.db";
+  DatabaseUpkeepConfig upkeep;  // database.retention / housekeeping / backup
   HttpConfig http;
   WorkersConfig workers;
   CasesConfig cases;

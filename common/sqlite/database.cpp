@@ -124,6 +124,10 @@ Status Database::exec(const std::string& sql) {
   return {};
 }
 
+void Database::reset_statements() {
+  for (auto& [_, stmt] : cache_) stmt->reset();
+}
+
 Result<Statement*> Database::prepare(const std::string& sql) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     it->second->reset();

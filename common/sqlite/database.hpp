@@ -62,6 +62,9 @@ class Database {
   Status exec(const std::string& sql);
   // Cached per SQL text; the statement is reset and its bindings cleared.
   Result<Statement*> prepare(const std::string& sql);
+  // Resets every cached statement, so none still holds a read open (a WAL
+  // checkpoint or VACUUM is refused while one does).
+  void reset_statements();
 
   int user_version();
   Status set_user_version(int version);
