@@ -194,9 +194,8 @@ Result<TimePoint> parse_time_or_duration(std::string_view text, TimePoint now, c
   } else {
     auto duration = config::parse_duration(text, std::chrono::seconds(1), kLongestDuration);
     if (!duration) {
-      return make_error(Errc::invalid_argument,
-                        what + ": expected a duration such as 30m, 2h or 1d, or an ISO-8601 time; " +
-                            duration.error().message);
+      return make_error(Errc::invalid_argument, what + ": \"" + std::string(text) +
+                                                    "\" is neither a duration (30m, 2h, 1d) nor an ISO-8601 time");
     }
     at = now + *duration;
   }
