@@ -37,7 +37,8 @@ std::string alert_flags(const json& a) {
 // The time and whether it is a duration or an end are the conductor's to
 // judge; here only "one of the two" is checked.
 Status add_end(json& body, const std::string& duration, const std::string& end, const std::string& start) {
-  if (duration.empty() == end.empty()) return make_error(Errc::invalid_argument, "give --duration or --end (one of them)");
+  if (duration.empty() == end.empty())
+    return make_error(Errc::invalid_argument, "give --duration or --end (one of them)");
   if (!duration.empty()) body["duration"] = duration;
   if (!end.empty()) body["ends_at"] = end;
   if (!start.empty()) body["starts_at"] = start;

@@ -152,7 +152,8 @@ void run_check(CliContext& context, const RunArgs& args) {
   json body = json::object();
   if (!args.worker.empty()) body["worker"] = args.worker;
   const auto path = "/api/v1/checks/" + http::percent_encode(args.name) + "/run";
-  auto answer_of = lookup(poll_options(context.options), "/api/v1/checks/history", "checks", [](const json&) { return true; });
+  auto answer_of =
+      lookup(poll_options(context.options), "/api/v1/checks/history", "checks", [](const json&) { return true; });
   run_and_wait(context, path, body, args, "check " + args.name, std::move(answer_of),
                [&args](const json& runs, const std::map<std::string, json>& answers) {
                  bool all_ok = true;

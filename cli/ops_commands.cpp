@@ -86,7 +86,8 @@ std::string default_report_file(const std::tm& local_date) {
 }
 
 std::string render_report_summary(const json& report) {
-  std::string out = "overall: " + cell(report, "overall_status") + " (generated " + cell(report, "generated_at") + ")\n";
+  std::string out =
+      "overall: " + cell(report, "overall_status") + " (generated " + cell(report, "generated_at") + ")\n";
   for (const auto& reason : report.value("status_reasons", json::array()))
     out += "  - " + (reason.is_string() ? reason.get<std::string>() : reason.dump()) + "\n";
 

@@ -50,7 +50,8 @@ Result<CheckFilter> check_filter_from(const http::ServerRequest& request, unsign
 }
 
 http::ServerResponse list_checks(const OpsRouteDeps& deps, const http::ServerRequest& request, bool latest) {
-  auto filter = latest ? check_filter_from(request, kLatestLimit, kLatestLimit) : check_filter_from(request, 200, kMaxLimit);
+  auto filter =
+      latest ? check_filter_from(request, kLatestLimit, kLatestLimit) : check_filter_from(request, 200, kMaxLimit);
   if (!filter) return error_response(filter.error());
   std::vector<CheckResultRecord> checks;
   const auto read = deps.read([&](ConductorStore& store) -> Status {

@@ -79,7 +79,8 @@ std::optional<WorkerLoad> worker_load(const WorkerRecord& worker) {
   if (resources.memory_total_bytes() == 0) return std::nullopt;
   WorkerLoad load;
   const auto total = static_cast<double>(resources.memory_total_bytes());
-  const auto available = static_cast<double>(std::min(resources.memory_available_bytes(), resources.memory_total_bytes()));
+  const auto available =
+      static_cast<double>(std::min(resources.memory_available_bytes(), resources.memory_total_bytes()));
   load.memory_percent = percent(total - available, total);
   load.cpu_percent = std::clamp(resources.cpu_percent(), 0.0, 100.0);
   load.cores = std::max(1u, worker.slots);
@@ -87,8 +88,9 @@ std::optional<WorkerLoad> worker_load(const WorkerRecord& worker) {
   load.load_percent = std::clamp(resources.load1() / load.cores * 100.0, 0.0, 100.0);
   for (const auto& disk : resources.disks()) {
     if (disk.total_bytes() == 0) continue;
-    load.disks.push_back({disk.path(), percent(static_cast<double>(disk.used_bytes()), static_cast<double>(disk.total_bytes())),
-                          disk.used_bytes(), disk.total_bytes()});
+    const double used_percent =
+        percent(static_cast<double>(disk.used_bytes()), static_cast<double>(disk.total_bytes()));
+    load.disks.push_back({disk.path(), used_percent, disk.used_bytes(), disk.total_bytes()});
   }
   return load;
 }

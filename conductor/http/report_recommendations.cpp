@@ -85,7 +85,8 @@ void advise_backups(const ReportInputs& inputs, TimePoint now, std::vector<Advic
                                  " ago (" + format_rfc3339(*inputs.last_backup) +
                                  "): check the backup schedule and its recent runs (batonctl action runs)."
                            : std::string("No successful sqlite_backup run is recorded: schedule one under "
-                                         "maintenance: in conductor.yaml, or take one now (batonctl db backup PATH).")});
+                                         "maintenance: in conductor.yaml, or take one now "
+                                         "(batonctl db backup PATH).")});
 }
 
 }  // namespace
@@ -96,7 +97,8 @@ std::vector<std::string> recommendations(const ReportInputs& inputs, TimePoint n
   advise_alerts(inputs, now, advice);
   advise_cases(inputs, now, advice);
   advise_backups(inputs, now, advice);
-  std::stable_sort(advice.begin(), advice.end(), [](const Advice& a, const Advice& b) { return a.urgency < b.urgency; });
+  std::stable_sort(advice.begin(), advice.end(),
+                   [](const Advice& a, const Advice& b) { return a.urgency < b.urgency; });
   std::vector<std::string> out;
   out.reserve(advice.size());
   for (auto& item : advice) out.push_back(std::move(item.text));

@@ -273,9 +273,8 @@ TEST_F(AlertRoutesTest, SilencesRefuseWhatWouldSurpriseLater) {
                 .status,
             400)
       << "both ends";
-  EXPECT_EQ(call("POST", "/api/v1/silences", R"({"worker": "w1", "severity": "dire", "duration": "2h", "comment": "x"})")
-                .status,
-            400);
+  const auto dire = R"({"worker": "w1", "severity": "dire", "duration": "2h", "comment": "x"})";
+  EXPECT_EQ(call("POST", "/api/v1/silences", dire).status, 400);
   EXPECT_EQ(call("POST", "/api/v1/silences",
                  R"({"worker": "w1", "starts_at": "2023-11-14T20:00:00Z", "duration": "1h", "comment": "x"})")
                 .status,
@@ -295,8 +294,8 @@ TEST_F(AlertRoutesTest, MaintenanceWindowsAreAddedListedAndEnded) {
   EXPECT_EQ(ops_.windows[0].ends_at, clock_.now() + 90min);
   EXPECT_EQ(call("GET", "/api/v1/maintenance-windows").body["maintenance_windows"].size(), 1u);
   EXPECT_EQ(call("POST", "/api/v1/maintenance-windows", R"({"duration": "1h", "comment": "who?"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/v1/maintenance-windows", R"({"workers": [""], "duration": "1h", "comment": "x"})").status,
-            400);
+  const auto blank = R"({"workers": [""], "duration": "1h", "comment": "x"})";
+  EXPECT_EQ(call("POST", "/api/v1/maintenance-windows", blank).status, 400);
   EXPECT_EQ(call("DELETE", "/api/v1/maintenance-windows/1").status, 200);
   EXPECT_TRUE(ops_.windows.empty());
   EXPECT_EQ(call("DELETE", "/api/v1/maintenance-windows/1").status, 404);
