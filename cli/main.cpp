@@ -1,7 +1,10 @@
 #include <CLI/CLI.hpp>
 
+#include "cli/alert_commands.hpp"
 #include "cli/case_commands.hpp"
+#include "cli/check_commands.hpp"
 #include "cli/context.hpp"
+#include "cli/ops_commands.hpp"
 #include "cli/status_command.hpp"
 #include "cli/worker_commands.hpp"
 
@@ -20,6 +23,9 @@ int main(int argc, char** argv) {
   add_status_command(app, context);
   add_worker_commands(app, context);
   add_case_commands(app, context);
+  add_check_commands(app, context);
+  add_alert_commands(app, context);
+  add_ops_commands(app, context);
 
   try {
     app.parse(argc, argv);

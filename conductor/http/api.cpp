@@ -5,11 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log/logging.hpp"
+#include "conductor/http/alert_routes.hpp"
 #include "conductor/http/case_routes.hpp"
 #include "conductor/http/dashboard/dashboard_routes.hpp"
+#include "conductor/http/db_routes.hpp"
 #include "conductor/http/health.hpp"
 #include "conductor/http/metrics_routes.hpp"
+#include "conductor/http/ops_routes.hpp"
 #include "conductor/http/overview_routes.hpp"
+#include "conductor/http/report_routes.hpp"
 #include "conductor/http/route_support.hpp"
 #include "conductor/http/worker_json.hpp"
 #include "conductor/store/conductor_store.hpp"
@@ -126,6 +130,14 @@ void ConductorApi::install(http::Router& router) {
     cases.api_token = state->deps.api_token;
     install_case_routes(router, std::move(cases));
   }
+
+  OpsRouteDeps ops{deps.ops, read, now, deps.api_token, deps.database_path};
+  if (deps.ops) {
+    install_ops_routes(router, ops);
+    install_alert_routes(router, ops);
+  }
+  install_db_routes(router, ops);
+  install_report_routes(router, ops);
 }
 
 }  // namespace baton::conductor

@@ -35,8 +35,10 @@ struct ApiDeps {
 
 // The conductor's API: GET /health, /api/v1/workers, /api/v1/workers/{id},
 // /api/v1/overview, /metrics, the dashboard at /, with an EventHub the event
-// stream /api/v1/events, and with a CaseService the case routes (see
-// case_routes.hpp). It reads
+// stream /api/v1/events, with a CaseService the case routes (see
+// case_routes.hpp), with an OpsService the check, maintenance, schedule and
+// alert routes (ops_routes.hpp, alert_routes.hpp), and always /api/v1/db/*
+// (db_routes.hpp) and /api/v1/report (report_routes.hpp). It reads
 // through its own read-only store, opened on first use on the
 // server's thread and reopened after an error, so it never competes with the
 // core's connection. Handlers keep the API's state alive, so the ConductorApi

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ctime>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "cli/conductor_client.hpp"
+#include "cli/context.hpp"
+
+namespace baton::cli {
+
+// batonctl db backup|check and batonctl report.
+void add_ops_commands(CLI::App& app, CliContext& context);
+
+// "daily_health_YYYYMMDD.json" for the given local date.
+std::string default_report_file(const std::tm& local_date);
+// The report's overall status, worker table, counts and recommendations.
+std::string render_report_summary(const nlohmann::json& report);
+std::string render_db_check(const nlohmann::json& check);
+
+// Helpers shared by the check, alert and ops commands.
+
+// DELETE options.url + path with the token; errors as for get_json.
+Result<ApiReply> delete_json(const GlobalOptions& options, const std::string& path);
+
+// path?k=v&… with the non-empty values percent-encoded.
+std::string with_query(std::string path, std::initializer_list<std::pair<const char*, std::string>> params);
+
+// The body when the conductor answered with one of `expected` and a JSON
+// object; otherwise reports why (4xx: refused, exit 1; else exit 2) into
+// context.exit_code and returns nothing.
+std::optional<nlohmann::json> expect_answer(CliContext& context, const Result<ApiReply>& reply,
+                                            std::initializer_list<int> expected, const std::string& what);
+
+// A usage mistake found after parsing (exit 2, like CLI11's own).
+void usage_error(CliContext& context, const std::string& message);
+
+// A member as text for a table cell: "-" when absent, null or empty.
+std::string cell(const nlohmann::json& object, const char* key);
+// A list of strings joined with commas, "-" when empty.
+std::string joined(const nlohmann::json& list);
+
+}  // namespace baton::cli
