@@ -13,7 +13,7 @@ usage() {
   cat <<EOF
 usage: bench/run.sh [--quick] [--reps N] [--events N] [--no-build]
 
-  (default)   3 repetitions, 100k events per ingest run, 2000 cases per
+  (default)   3 repetitions, 100k events per ingest run, 1000 cases per
               throughput run, 200 latency samples, 20 s per scale step;
               writes docs/BENCHMARKS.md and docs/benchmarks/latest.json
   --quick     smoke run: 1 repetition, 10k events, 200 cases, 30 latency
@@ -32,6 +32,8 @@ environment:
   BATON_BENCH_BUILD    build directory (default: \$BATON_BENCH_SOURCE/build-bench)
   BATON_BENCH_WORK     broker, logs and raw results (default: var/bench)
   BATON_BENCH_JOBS     parallel build jobs (default: nproc)
+  BATON_BENCH_LABEL    appended to the commit in the report (e.g. which patch the
+                       source tree carries)
 EOF
 }
 
@@ -39,7 +41,7 @@ QUICK=0
 REPS=3
 EVENTS=100000
 SCALE_SECONDS=20
-CASES=2000
+CASES=1000
 CASE_SLOTS=4
 LATENCY_COUNT=200
 LATENCY_INTERVAL_MS=20
@@ -359,7 +361,7 @@ source "$ROOT/bench/lib/footprint.sh"
 # --------------------------------------------------------------------- main --
 
 main() {
-  local t_begin=$SECONDS
+  T_BEGIN=$SECONDS
   ensure_packages
   if ((BUILD_FIRST)); then
     say "building Release binaries in $BUILD"
@@ -370,7 +372,7 @@ main() {
   for b in baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp; do
     [[ -x $BIN/$b ]] || die "$BIN/$b is missing (run without --no-build)"
   done
-  local t_built=$SECONDS
+  T_BUILT=$SECONDS
 
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS" "$WORK"
@@ -412,9 +414,9 @@ main() {
     --quick "$QUICK" --reps "$REPS" --events "$EVENTS" --workers "$WORKERS" --scale-seconds "$SCALE_SECONDS" \
     --cases "$CASES" --case-slots "$CASE_SLOTS" --latency-interval-ms "$LATENCY_INTERVAL_MS" --only "$ONLY" --command "$COMMAND_LINE" \
     "${history[@]}" \
-    --commit "$commit$dirty" --rabbitmq "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)" \
-    --build-seconds "$((t_built - t_begin))" --bench-seconds "$((SECONDS - t_built))"
-  say "wrote $OUT_MD and $OUT_JSON (measuring took $((SECONDS - t_built)) s)"
+    --commit "$commit$dirty${BATON_BENCH_LABEL:+ + $BATON_BENCH_LABEL}" --rabbitmq "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)" \
+    --build-seconds "$((T_BUILT - T_BEGIN))" --bench-seconds "$((SECONDS - T_BUILT))"
+  say "wrote $OUT_MD and $OUT_JSON (measuring took $((SECONDS - T_BUILT)) s)"
 }
 
 main
