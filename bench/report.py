@@ -190,19 +190,23 @@ def latency_summary(results):
     out = {}
     sub = read_pairs(os.path.join(results, "latency-baton-submits.txt"))
     stamps = read_pairs(os.path.join(results, "latency-baton-stamps.txt"))
-    job, started = [], []
+    job, started, dispatched = [], [], []
     for case_id, rest in stamps.items():
         if case_id not in sub:
             continue
         sent_ns = int(sub[case_id][0])
-        # started_ms, then the job's stdout tail: /bin/date +%s%N is the one 19-digit number.
+        # started_ms, dispatched_ms, created_ms, then the job's stdout tail,
+        # where /bin/date +%s%N is the one 19-digit number.
         if rest[0].isdigit():
             started.append(int(rest[0]) - sent_ns / 1e6)
-        ns = [int(w) for w in rest[1:] if w.isdigit() and len(w) == 19]
+        if rest[1].isdigit():
+            dispatched.append(int(rest[1]) - sent_ns / 1e6)
+        ns = [int(w) for w in rest[3:] if w.isdigit() and len(w) == 19]
         if ns:
             job.append((ns[-1] - sent_ns) / 1e6)
     out["baton_job"] = latency_stats(job)
     out["baton_step_started"] = latency_stats(started)
+    out["baton_dispatched"] = latency_stats(dispatched)
     sub = read_pairs(os.path.join(results, "latency-celery-submits.txt"))
     stamps = read_pairs(os.path.join(results, "latency-celery-stamps.txt"))
     cel = [(int(stamps[k][0]) - int(v[0])) / 1e6 for k, v in sub.items() if k in stamps]

@@ -24,8 +24,8 @@ usage: bench/run.sh [--quick] [--reps N] [--events N] [--no-build]
   --no-build  use the binaries already in the build directory
   --only LIST comma list of stages to run: ingest,cases,latency,footprint,micro,scale
               (default: all); the report covers what ran
-  --out NAME  write the report to docs/benchmarks/history/NAME.{json,md} instead
-              (kept as a "before" for later reports)
+  --out NAME  write the JSON to docs/benchmarks/history/NAME.json (a column of
+              later reports' before/after table) and the page to var/bench/NAME.md
 
 environment:
   BATON_BENCH_SOURCE   source tree to build (default: this repository)
@@ -44,13 +44,13 @@ SCALE_SECONDS=20
 CASES=1000
 CASE_SLOTS=4
 LATENCY_COUNT=200
-LATENCY_INTERVAL_MS=20
+LATENCY_INTERVAL_MS=100
 BIGDB_CASES=100000
 IDLE_SECONDS=12
 BUILD_FIRST=1
 ONLY=ingest,cases,latency,footprint,micro,scale
 OUT_NAME=
-COMMAND_LINE="bench/run.sh${*:+ $*}"
+COMMAND_LINE="${BATON_BENCH_SOURCE:+BATON_BENCH_SOURCE=$BATON_BENCH_SOURCE }bench/run.sh${*:+ $*}"
 while (($#)); do
   case $1 in
     --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=3; CASES=200; LATENCY_COUNT=30; BIGDB_CASES=10000; IDLE_SECONDS=4 ;;
@@ -76,7 +76,7 @@ BROKER_DIR=$WORK/broker
 RESULTS=$WORK/results
 HISTORY_DIR=$ROOT/docs/benchmarks/history
 if [[ -n $OUT_NAME ]]; then
-  OUT_MD=$HISTORY_DIR/$OUT_NAME.md
+  OUT_MD=$WORK/$OUT_NAME.md
   OUT_JSON=$HISTORY_DIR/$OUT_NAME.json
 elif ((QUICK)); then
   OUT_MD=$WORK/BENCHMARKS.md

@@ -182,7 +182,8 @@ latency_baton() {
   # The job's own stamp (its stdout tail) and, for comparison, the StepStarted
   # time the conductor stored (milliseconds, the worker's clock at fork).
   sqlite3 -separator ' ' "$dir/conductor/baton.db" \
-    "SELECT case_id, started_ms, replace(output_tail, char(10), ' ') FROM step_attempts" >"$dir/stamps.txt"
+    "SELECT s.case_id, s.started_ms, s.dispatched_ms, c.created_ms, replace(s.output_tail, char(10), ' ')
+     FROM step_attempts s JOIN cases c ON c.id = s.case_id" >"$dir/stamps.txt"
   cp "$dir/submits.txt" "$RESULTS/latency-baton-submits.txt"
   cp "$dir/stamps.txt" "$RESULTS/latency-baton-stamps.txt"
   drop_vhost bench-latency-baton
