@@ -220,14 +220,17 @@ def latency_summary(results):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--results", required=True)
+    p.add_argument("--results")
     p.add_argument("--out-md", required=True)
-    p.add_argument("--out-json", required=True)
+    p.add_argument("--out-json")
+    # Renders the page again from a run's JSON (after a change to the text),
+    # e.g. --from-json docs/benchmarks/latest.json; the figures stay that run's.
+    p.add_argument("--from-json")
     p.add_argument("--quick", type=int, default=0)
-    p.add_argument("--reps", type=int, required=True)
-    p.add_argument("--events", type=int, required=True)
-    p.add_argument("--workers", type=int, required=True)
-    p.add_argument("--scale-seconds", type=int, required=True)
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--events", type=int, default=0)
+    p.add_argument("--workers", type=int, default=200)
+    p.add_argument("--scale-seconds", type=int, default=0)
     p.add_argument("--commit", default="unknown")
     p.add_argument("--rabbitmq", default="unknown")
     p.add_argument("--build-seconds", type=int, default=0)
@@ -237,6 +240,8 @@ def main():
     p.add_argument("--latency-interval-ms", type=int, default=0)
     p.add_argument("--only", default="")
     p.add_argument("--command", default="bench/run.sh")
+    # Re-rendering an earlier run's results keeps that run's date.
+    p.add_argument("--date", default="")
     # Earlier runs' JSON files (label=path), shown as before/after.
     p.add_argument("--history", action="append", default=[])
     a = p.parse_args()
@@ -254,12 +259,19 @@ def main():
         label, path = item.split("=", 1)
         if os.path.exists(path):
             history.append({"label": label, "doc": load_json(path)})
+    # Oldest first; the date is "YYYY-MM-DD HH:MM TZ", so it sorts as text.
+    history.sort(key=lambda h: h["doc"].get("date", ""))
+
+    if a.from_json:
+        with open(a.out_md, "w") as f:
+            f.write(render(load_json(a.from_json), history))
+        return
 
     runs = optional("ingest.jsonl", read_jsonl) or []
     micro = optional("micro.json", load_json)
     cases = optional("cases.jsonl", read_jsonl) or []
     doc = {
-        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "date": a.date or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "command": a.command,
         "mode": "quick" if a.quick else "full",
         "machine": machine(),
