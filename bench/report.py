@@ -13,6 +13,8 @@ import platform
 import statistics
 import subprocess
 
+from report_md import render
+
 
 def read_jsonl(path):
     with open(path) as f:
@@ -129,200 +131,148 @@ def scale_summary(entries):
     return out
 
 
-def fmt(x, digits=0):
-    if x is None:
-        return "n/a"
-    return f"{x:,.{digits}f}"
+def percentile(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
 
 
-def mib(kb):
-    return f"{kb / 1024:.1f} MiB"
+def cases_summary(runs):
+    for r in runs:
+        if r["system"] == "baton":
+            r["seconds"] = r["t_done"] - r["t_start"]
+            r["submit_seconds"] = r["submit"]["t_confirmed"] - r["submit"]["t_start"]
+        else:
+            r["seconds"] = r["drive"]["seconds"]
+            r["submit_seconds"] = r["drive"]["t_submitted"] - r["drive"]["t_start"]
+        r["per_s"] = r["cases"] / r["seconds"]
+    out = {}
+    for workers in sorted({r["workers"] for r in runs}):
+        rs = [r for r in runs if r["workers"] == workers]
+        by_rep = {}
+        for r in rs:
+            by_rep.setdefault(r["rep"], {})[r["system"]] = r
+        ratios = [v["baton"]["per_s"] / v["celery"]["per_s"] for v in by_rep.values() if "baton" in v and "celery" in v]
+        baton = [r for r in rs if r["system"] == "baton"]
+        out[str(workers)] = {
+            "workers": workers,
+            "baton_per_s": median([r["per_s"] for r in baton]),
+            "celery_per_s": median([r["per_s"] for r in rs if r["system"] == "celery"]),
+            "baton_submit_s": median([r["submit_seconds"] for r in baton]),
+            "celery_submit_s": median([r["submit_seconds"] for r in rs if r["system"] == "celery"]),
+            "ratio_per_rep": ratios,
+            "ratio": median(ratios),
+            "all_completed": all(r["completed"] == r["cases"] and r["finished_attempts"] == r["cases"] for r in baton),
+            "history_rows_per_case": median([r["history_rows"] / r["cases"] for r in baton]),
+        }
+    return out
 
 
-def render(doc):
-    m, ing, fp = doc["machine"], doc["ingest"]["summary"], doc["footprint"]
-    reps, events = doc["reps"], doc["events"]
-    rep_note = f"median of {reps} repetitions" if reps > 1 else "1 repetition, quick mode"
-    L = []
-    L.append("# Benchmarks")
-    L.append("")
-    L.append("Baton measured against the raw broker on one machine, within one run of `bench/run.sh`, on one")
-    L.append("private RabbitMQ node. Ratios matter more than absolute figures: the machine is shared and noisy.")
-    L.append("Nothing here is a test threshold.")
-    L.append("")
-    L.append("| | |")
-    L.append("|---|---|")
-    L.append(f"| date | {doc['date']} |")
-    L.append(f"| machine | {m['nproc']} cores, {m['cpu_model']}, {m['memory_total_mib']:,} MiB RAM, {m['os']}, Linux {m['kernel']} |")
-    L.append(f"| broker | RabbitMQ {doc['rabbitmq']} (Debian package), private node started by `bench/run.sh` |")
-    L.append(f"| code | commit {doc['commit']}, Release build (`CMAKE_BUILD_TYPE=Release`) |")
-    L.append(f"| command | `{doc['command']}` ({doc['bench_seconds']} s of measuring after a {doc['build_seconds']} s build) |")
-    L.append(f"| repetitions | {rep_note} |")
-    L.append("")
+def read_pairs(path):
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                out[parts[0]] = parts[1:]
+    return out
 
-    L.append("## Event ingest: baton-conductor vs a raw rabbitmq-c consumer")
-    L.append("")
-    L.append(f"`baton.conductor` is preloaded (in a fresh vhost per repetition) with {events:,} persistent protobuf")
-    L.append(f"`WorkerHeartbeat` envelopes from {doc['workers']} simulated workers with increasing sequence numbers, then")
-    L.append("drained by (a) `baton-bench-amqp drain`, plain rabbitmq-c with prefetch 200 that settles every 100 deliveries with one multiple ack and")
-    L.append("does nothing else, and (b) `baton-conductor` (decode, registry update, SQLite upsert in write batches, one multiple ack per batch")
-    L.append("after commit). The order alternates between repetitions. Both are timed the same way from outside")
-    L.append("(`baton-bench-amqp watch`, a passive `queue.declare` every 5 ms): from the first drop of the ready")
-    L.append("count (first prefetch delivered) to ready = 0. At that point at most one prefetch window (200 messages)")
-    L.append("is still unacked, well under 1% of a run; after each consumer closes, the queue is checked to be empty,")
-    L.append("so every message was acked.")
-    L.append("")
-    L.append(f"| | msgs/s ({rep_note}) |")
-    L.append("|---|---:|")
-    L.append(f"| raw rabbitmq-c consumer | {fmt(ing['raw_msgs_per_s'])} |")
-    L.append(f"| raw consumer, its own timer (first delivery to last ack confirmed) | {fmt(ing['raw_msgs_per_s_own_timer'])} |")
-    L.append(f"| baton-conductor | {fmt(ing['conductor_msgs_per_s'])} |")
-    L.append(f"| **ratio conductor / raw** (median of per-repetition ratios; goal ≥ 0.8) | **{fmt(ing['ratio'], 2)}** |")
-    L.append(f"| per-repetition ratios | {', '.join(fmt(r, 2) for r in ing['ratio_per_rep'])} |")
-    L.append(f"| conductor start-up (process start to first delivery), not in the rate | {fmt(ing['conductor_startup_s'], 2)} s |")
-    L.append(f"| preload rate (publisher confirms, 1000-2000 in flight), for scale | {fmt(ing['preload_msgs_per_s'])} |")
-    L.append("")
-    check = "passed" if ing["db_checks_passed"] else "FAILED"
-    L.append(f"Database check after every conductor run: {check} ({', '.join(map(str, ing['db_workers']))} workers, each")
-    L.append(f"with `last_sequence` = {events // doc['workers']:,}, its maximum; no message left in the queue).")
-    L.append("")
-    L.append("| repetition | raw msgs/s | conductor msgs/s | ratio | conductor batches |")
-    L.append("|---:|---:|---:|---:|---|")
-    by_rep = {}
-    for r in doc["ingest"]["runs"]:
-        by_rep.setdefault(r["rep"], {})[r["kind"]] = r
-    for rep in sorted(by_rep):
-        raw, cond = by_rep[rep].get("raw"), by_rep[rep].get("conductor")
-        ratio = cond["msgs_per_s"] / raw["msgs_per_s"] if raw and cond else None
-        batches = cond.get("applied_batches", "") if cond else ""
-        batches = batches.split()[1] if batches and len(batches.split()) == 2 else "n/a"
-        L.append(f"| {rep} | {fmt(raw['msgs_per_s'] if raw else None)} | {fmt(cond['msgs_per_s'] if cond else None)} "
-                 f"| {fmt(ratio, 2)} | {batches} |")
-    L.append("")
 
-    L.append("## Footprint")
-    L.append("")
-    L.append("Resident memory from `/proc/PID/status` (VmRSS now, VmHWM peak).")
-    L.append("")
-    L.append("| process | VmRSS | VmHWM |")
-    L.append("|---|---:|---:|")
-    L.append(f"| idle `baton-worker` after 12 s heartbeating every 1 s (goal < 10 MB) | {mib(fp['idle_worker']['rss_kb'])} | {mib(fp['idle_worker']['hwm_kb'])} |")
-    L.append(f"| idle `baton-conductor` with that one worker | {mib(fp['idle_conductor']['rss_kb'])} | {mib(fp['idle_conductor']['hwm_kb'])} |")
-    L.append(f"| `baton-conductor` after ingesting {events:,} events of {doc['workers']} workers ({rep_note}) | {mib(ing['conductor_rss_kb_after'])} | {mib(ing['conductor_hwm_kb_after'])} |")
-    L.append("")
-    L.append("| binary (Release) | size | stripped |")
-    L.append("|---|---:|---:|")
-    for name, b in fp["binaries"].items():
-        L.append(f"| {name} | {b['bytes'] / 1e6:.2f} MB | {b['stripped_bytes'] / 1e6:.2f} MB |")
-    L.append("")
+def latency_stats(ms):
+    return {"n": len(ms), "p50_ms": percentile(ms, 0.5), "p99_ms": percentile(ms, 0.99),
+            "max_ms": max(ms) if ms else None, "mean_ms": statistics.mean(ms) if ms else None}
 
-    L.append("## Microbenchmarks")
-    L.append("")
-    L.append(f"`baton_micro_bench` (Google Benchmark), {rep_note}; one op is one message, one tracked publish or one")
-    L.append("upsert; ns/op is wall time per op. (Debian's libbenchmark warns that it was built as DEBUG; that concerns")
-    L.append("the harness, not the code measured, which is built Release.)")
-    L.append("")
-    L.append("| benchmark | ns/op | items/s | note |")
-    L.append("|---|---:|---:|---|")
-    notes = {
-        "BM_HeartbeatEncodeProtobuf": "heartbeat envelope, `codec::encode`",
-        "BM_HeartbeatDecodeProtobuf": "`codec::decode`, application/x-protobuf",
-        "BM_HeartbeatEncodeJson": "protobuf JSON mapping, `codec::to_json`",
-        "BM_HeartbeatDecodeJson": "`codec::decode`, application/json",
-        "BM_HeartbeatResourcesToJson": "what the API does per worker read (no longer per heartbeat)",
-        "BM_ConfirmTrackSettleSingle": "track + settle(tag, multiple=false)",
-        "BM_ConfirmTrackSettleMultiple/100": "100 tracked, one settle(multiple=true); per item",
-        "BM_StoreUpsertBatched1000": "worker upsert, 1000 per transaction, temp-file DB (WAL)",
-        "BM_StoreUpsertOnePerTransaction": "worker upsert, one transaction each",
-    }
-    for row in doc["micro"]:
-        note = notes.get(row["name"], "")
-        if row.get("bytes"):
-            note += f" ({row['bytes']:.0f} bytes)"
-        L.append(f"| {row['name']} | {fmt(row['ns_per_op'])} | {fmt(row['items_per_s'])} | {note} |")
-    by = {r["name"]: r for r in doc["micro"]}
-    if "BM_StoreUpsertBatched1000" in by and "BM_StoreUpsertOnePerTransaction" in by:
-        f = by["BM_StoreUpsertOnePerTransaction"]["ns_per_op"] / by["BM_StoreUpsertBatched1000"]["ns_per_op"]
-        L.append("")
-        L.append(f"Batching 1000 upserts per transaction makes an upsert {f:.0f}× cheaper than one transaction each.")
-    L.append("")
 
-    L.append("## Scale probe")
-    L.append("")
-    L.append("`baton-bench-amqp loadgen` publishes heartbeats (publisher confirms, rate-limited) of simulated workers")
-    L.append(f"at the default 5 s heartbeat interval (so rate × 5 workers) for {doc['scale_seconds']} s against a running")
-    L.append("conductor, sampling every second the conductor's CPU (utime+stime from `/proc/PID/stat`; 100% = one")
-    L.append("core) and the ready count of `baton.conductor`. One run per rate.")
-    L.append("")
-    L.append("| offered msgs/s | workers | achieved msgs/s | conductor CPU mean / max | ready max / last | ready trend | lag grows? | drained after publishing stopped |")
-    L.append("|---:|---:|---:|---|---|---:|---|---:|")
-    for s in doc["scale"]:
-        L.append(f"| {fmt(s['rate_target'])} | {s['workers']:,} | {fmt(s['rate_achieved'])} | "
-                 f"{fmt(s['cpu_percent_mean'])}% / {fmt(s['cpu_percent_max'])}% | {s['ready_max']:,} / {s['ready_last']:,} | "
-                 f"{s['ready_slope_per_s']:+.1f} msgs/s | {'yes' if s['lag_grows'] else 'no'} | "
-                 f"{'not within 30 s' if s['drained_after_s'] < 0 else fmt(s['drained_after_s'], 2) + ' s'} |")
-    L.append("")
-    L.append("Lag counts as growing when the ready count's linear trend is above 1% of the offered rate per second")
-    L.append("and the last sample holds more than one second's worth of messages. Raw samples are in the JSON file.")
-    L.append("")
-
-    L.append("## Not measured yet")
-    L.append("")
-    L.append("- Peer comparison with Celery (task throughput and latency on the same broker) and end-to-end case")
-    L.append("  throughput and dispatch latency (submit → job started → COMPLETED): cases exist now; the harness for")
-    L.append("  these comparisons is the next step.")
-    L.append("")
-    L.append("## What changed the numbers")
-    L.append("")
-    L.append("| change | ingest, conductor | ratio |")
-    L.append("|---|---:|---:|")
-    L.append("| first measurement (Resources rendered to JSON per heartbeat, one ack per delivery; raw consumer acking one by one) | 7,080 msgs/s | 0.61 |")
-    L.append("| Resources stored as protobuf bytes, JSON only on API reads; upsert SQL built once; one multiple ack per batch; raw consumer now also acks every 100 with `multiple` | see above | see above |")
-    L.append("")
-    L.append("The profile (perf, 60k events) before the change: protobuf's JSON printer 23% of the core thread,")
-    L.append("malloc/free 26%, SQLite 11%. The idle worker is over its 10 MB goal: most of its RSS is shared")
-    L.append("library text (libprotobuf, libstdc++, libcrypto via librabbitmq); its PSS is about 6 MB.")
-    L.append("")
-
-    L.append("## How to reproduce")
-    L.append("")
-    L.append("```sh")
-    L.append("bench/run.sh           # full run (~5-10 min on 2 cores): rewrites this file and docs/benchmarks/latest.json")
-    L.append("bench/run.sh --quick   # smoke run: 1 repetition, 10k events; report under var/bench/ only")
-    L.append("```")
-    L.append("")
-    L.append("`bench/run.sh` installs missing packages (as root), builds Release binaries into `build-bench/`, starts")
-    L.append("its own RabbitMQ node under `var/bench/broker` (`./run.sh broker-start`), runs everything, stops the node,")
-    L.append("and keeps logs and raw results under `var/bench/`. The raw figures of this page are in")
-    L.append("[`docs/benchmarks/latest.json`](benchmarks/latest.json).")
-    L.append("")
-    return "\n".join(L)
+def latency_summary(results):
+    out = {}
+    sub = read_pairs(os.path.join(results, "latency-baton-submits.txt"))
+    stamps = read_pairs(os.path.join(results, "latency-baton-stamps.txt"))
+    job, started, dispatched = [], [], []
+    for case_id, rest in stamps.items():
+        if case_id not in sub:
+            continue
+        sent_ns = int(sub[case_id][0])
+        # started_ms, dispatched_ms, created_ms, then the job's stdout tail,
+        # where /bin/date +%s%N is the one 19-digit number.
+        if rest[0].isdigit():
+            started.append(int(rest[0]) - sent_ns / 1e6)
+        if rest[1].isdigit():
+            dispatched.append(int(rest[1]) - sent_ns / 1e6)
+        ns = [int(w) for w in rest[3:] if w.isdigit() and len(w) == 19]
+        if ns:
+            job.append((ns[-1] - sent_ns) / 1e6)
+    out["baton_job"] = latency_stats(job)
+    out["baton_step_started"] = latency_stats(started)
+    out["baton_dispatched"] = latency_stats(dispatched)
+    sub = read_pairs(os.path.join(results, "latency-celery-submits.txt"))
+    stamps = read_pairs(os.path.join(results, "latency-celery-stamps.txt"))
+    cel = [(int(stamps[k][0]) - int(v[0])) / 1e6 for k, v in sub.items() if k in stamps]
+    out["celery_job"] = latency_stats(cel)
+    raw_path = os.path.join(results, "latency-raw.json")
+    if os.path.exists(raw_path):
+        with open(raw_path) as f:
+            out["raw_two_hop"] = json.load(f)
+    return out
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--results", required=True)
+    p.add_argument("--results")
     p.add_argument("--out-md", required=True)
-    p.add_argument("--out-json", required=True)
+    p.add_argument("--out-json")
+    # Renders the page again from a run's JSON (after a change to the text),
+    # e.g. --from-json docs/benchmarks/latest.json; the figures stay that run's.
+    p.add_argument("--from-json")
     p.add_argument("--quick", type=int, default=0)
-    p.add_argument("--reps", type=int, required=True)
-    p.add_argument("--events", type=int, required=True)
-    p.add_argument("--workers", type=int, required=True)
-    p.add_argument("--scale-seconds", type=int, required=True)
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--events", type=int, default=0)
+    p.add_argument("--workers", type=int, default=200)
+    p.add_argument("--scale-seconds", type=int, default=0)
     p.add_argument("--commit", default="unknown")
     p.add_argument("--rabbitmq", default="unknown")
     p.add_argument("--build-seconds", type=int, default=0)
     p.add_argument("--bench-seconds", type=int, default=0)
+    p.add_argument("--cases", type=int, default=0)
+    p.add_argument("--case-slots", type=int, default=0)
+    p.add_argument("--latency-interval-ms", type=int, default=0)
+    p.add_argument("--only", default="")
+    p.add_argument("--command", default="bench/run.sh")
+    # Re-rendering an earlier run's results keeps that run's date.
+    p.add_argument("--date", default="")
+    # Earlier runs' JSON files (label=path), shown as before/after.
+    p.add_argument("--history", action="append", default=[])
     a = p.parse_args()
 
-    runs = read_jsonl(os.path.join(a.results, "ingest.jsonl"))
-    with open(os.path.join(a.results, "footprint.json")) as f:
-        footprint = json.load(f)
-    with open(os.path.join(a.results, "micro.json")) as f:
-        micro = json.load(f)
+    def optional(name, load):
+        path = os.path.join(a.results, name)
+        return load(path) if os.path.exists(path) else None
+
+    def load_json(path):
+        with open(path) as f:
+            return json.load(f)
+
+    history = []
+    for item in a.history:
+        label, path = item.split("=", 1)
+        if os.path.exists(path):
+            history.append({"label": label, "doc": load_json(path)})
+    # Oldest first; the date is "YYYY-MM-DD HH:MM TZ", so it sorts as text.
+    history.sort(key=lambda h: h["doc"].get("date", ""))
+
+    if a.from_json:
+        with open(a.out_md, "w") as f:
+            f.write(render(load_json(a.from_json), history))
+        return
+
+    runs = optional("ingest.jsonl", read_jsonl) or []
+    micro = optional("micro.json", load_json)
+    cases = optional("cases.jsonl", read_jsonl) or []
     doc = {
-        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "command": "bench/run.sh --quick" if a.quick else "bench/run.sh",
+        "date": a.date or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "command": a.command,
         "mode": "quick" if a.quick else "full",
         "machine": machine(),
         "rabbitmq": a.rabbitmq,
@@ -333,18 +283,28 @@ def main():
         "scale_seconds": a.scale_seconds,
         "build_seconds": a.build_seconds,
         "bench_seconds": a.bench_seconds,
-        "ingest": {"summary": ingest_summary(runs), "runs": runs},
-        "footprint": footprint,
-        "micro": micro_summary(micro),
-        "micro_context": micro.get("context", {}),
-        "scale": scale_summary(read_jsonl(os.path.join(a.results, "scale.jsonl"))),
+        "only": a.only,
+        "cases_per_run": a.cases,
+        "case_slots": a.case_slots,
+        "latency_interval_ms": a.latency_interval_ms,
+        "load": optional("load.jsonl", read_jsonl) or [],
+        "ingest": {"summary": ingest_summary(runs), "runs": runs} if runs else None,
+        "cases": {"summary": cases_summary(cases), "runs": cases} if cases else None,
+        "latency": latency_summary(a.results) if os.path.exists(os.path.join(a.results, "latency-raw.json")) else None,
+        "footprint": optional("footprint.json", load_json),
+        "big_db": optional("bigdb.json", load_json),
+        "worker_smaps": {v: optional(f"worker-smaps-{v}.txt", lambda p: open(p).read().splitlines())
+                         for v in ("default", "arena1")},
+        "micro": micro_summary(micro) if micro else None,
+        "micro_context": micro.get("context", {}) if micro else {},
+        "scale": scale_summary(optional("scale.jsonl", read_jsonl) or []),
     }
     os.makedirs(os.path.dirname(os.path.abspath(a.out_json)), exist_ok=True)
     with open(a.out_json, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
     with open(a.out_md, "w") as f:
-        f.write(render(doc))
+        f.write(render(doc, history))
 
 
 if __name__ == "__main__":

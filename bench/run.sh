@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Baton's benchmarks: builds Release binaries, starts a private RabbitMQ of its
-# own, measures event ingest against a raw rabbitmq-c consumer, footprint,
+# own, measures event ingest against a raw rabbitmq-c consumer, case throughput
+# and dispatch latency against Celery on the same broker, footprint,
 # microbenchmarks and a rate-limited scale probe, and writes docs/BENCHMARKS.md
 # plus docs/benchmarks/latest.json. Not part of ./run.sh test; nothing here is
 # a pass/fail threshold.
@@ -12,19 +13,27 @@ usage() {
   cat <<EOF
 usage: bench/run.sh [--quick] [--reps N] [--events N] [--no-build]
 
-  (default)   3 repetitions, 100k events per ingest run, 20 s per scale step;
+  (default)   3 repetitions, 100k events per ingest run, 1000 cases per
+              throughput run, 200 latency samples, 20 s per scale step;
               writes docs/BENCHMARKS.md and docs/benchmarks/latest.json
-  --quick     smoke run: 1 repetition, 10k events, 5 s per scale step; writes
-              its report under \$BATON_BENCH_WORK (var/bench/) only
+  --quick     smoke run: 1 repetition, 10k events, 200 cases, 30 latency
+              samples, 3 s per scale step; writes its report under
+              \$BATON_BENCH_WORK (var/bench/) only
   --reps N    repetitions of the ingest comparison and microbenchmarks
   --events N  events preloaded per ingest run
   --no-build  use the binaries already in the build directory
+  --only LIST comma list of stages to run: ingest,cases,latency,footprint,micro,scale
+              (default: all); the report covers what ran
+  --out NAME  write the JSON to docs/benchmarks/history/NAME.json (a column of
+              later reports' before/after table) and the page to var/bench/NAME.md
 
 environment:
   BATON_BENCH_SOURCE   source tree to build (default: this repository)
   BATON_BENCH_BUILD    build directory (default: \$BATON_BENCH_SOURCE/build-bench)
   BATON_BENCH_WORK     broker, logs and raw results (default: var/bench)
   BATON_BENCH_JOBS     parallel build jobs (default: nproc)
+  BATON_BENCH_LABEL    appended to the commit in the report (e.g. which patch the
+                       source tree carries)
 EOF
 }
 
@@ -32,13 +41,24 @@ QUICK=0
 REPS=3
 EVENTS=100000
 SCALE_SECONDS=20
+CASES=1000
+CASE_SLOTS=4
+LATENCY_COUNT=200
+LATENCY_INTERVAL_MS=100
+BIGDB_CASES=100000
+IDLE_SECONDS=12
 BUILD_FIRST=1
+ONLY=ingest,cases,latency,footprint,micro,scale
+OUT_NAME=
+COMMAND_LINE="${BATON_BENCH_SOURCE:+BATON_BENCH_SOURCE=$BATON_BENCH_SOURCE }bench/run.sh${*:+ $*}"
 while (($#)); do
   case $1 in
-    --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=5 ;;
+    --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=3; CASES=200; LATENCY_COUNT=30; BIGDB_CASES=10000; IDLE_SECONDS=4 ;;
     --reps) REPS=$2; shift ;;
     --events) EVENTS=$2; shift ;;
     --no-build) BUILD_FIRST=0 ;;
+    --only) ONLY=$2; shift ;;
+    --out) OUT_NAME=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -54,7 +74,11 @@ JOBS=${BATON_BENCH_JOBS:-$(nproc)}
 BIN=$BUILD/bin
 BROKER_DIR=$WORK/broker
 RESULTS=$WORK/results
-if ((QUICK)); then
+HISTORY_DIR=$ROOT/docs/benchmarks/history
+if [[ -n $OUT_NAME ]]; then
+  OUT_MD=$WORK/$OUT_NAME.md
+  OUT_JSON=$HISTORY_DIR/$OUT_NAME.json
+elif ((QUICK)); then
   OUT_MD=$WORK/BENCHMARKS.md
   OUT_JSON=$WORK/quick.json
 else
@@ -62,16 +86,24 @@ else
   OUT_JSON=$ROOT/docs/benchmarks/latest.json
 fi
 
-say() { printf 'bench: %s\n' "$*" >&2; }
+stage() { [[ ,$ONLY, == *,$1,* ]]; }
+
+say() { printf 'bench: %s (load %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
 die() { say "error: $*"; exit 1; }
 now() { date +%s.%N; }
+
+# Load average next to every stage's numbers: the machine is shared.
+note_load() {
+  printf '{"stage": "%s", "t": %s, "loadavg": [%s]}\n' "$1" "$(now)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')" >>"$RESULTS/load.jsonl"
+}
 
 # ---------------------------------------------------------------- packages --
 
 PACKAGES=(
   build-essential cmake pkg-config librabbitmq-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libboost-dev libcli11-dev
-  nlohmann-json3-dev libbenchmark-dev rabbitmq-server curl python3 binutils
+  nlohmann-json3-dev libbenchmark-dev rabbitmq-server curl python3 binutils python3-celery
 )
 
 ensure_packages() {
@@ -135,8 +167,8 @@ stop_and_wait() {
 # {"rss_kb", "hwm_kb", "pss_kb", "anon_kb"} of a running process: most of the
 # RSS of a small process is shared-library code, which PSS splits fairly.
 memory_json() {
-  awk '/^VmRSS:/ {rss = $2} /^VmHWM:/ {hwm = $2} /^Pss:/ {pss = $2} /^Anonymous:/ {anon = $2}
-    END {printf "{\"rss_kb\": %d, \"hwm_kb\": %d, \"pss_kb\": %d, \"anon_kb\": %d}", rss, hwm, pss, anon}' \
+  awk '/^VmRSS:/ {rss = $2} /^VmHWM:/ {hwm = $2} /^Pss:/ {pss = $2} /^Anonymous:/ {anon = $2} /^Threads:/ {thr = $2}
+    END {printf "{\"rss_kb\": %d, \"hwm_kb\": %d, \"pss_kb\": %d, \"anon_kb\": %d, \"threads\": %d}", rss, hwm, pss, anon, thr}' \
     "/proc/$1/status" "/proc/$1/smaps_rollup"
 }
 
@@ -175,7 +207,7 @@ amqp_tool() { "$BIN/baton-bench-amqp" "$@"; }
 
 # Writes a conductor config for a run in DIR (database, port file, console log).
 conductor_config() {
-  local dir=$1
+  local dir=$1 extra=${2:-}
   mkdir -p "$dir"
   cat >"$dir/conductor.yaml" <<EOF
 broker:
@@ -190,11 +222,13 @@ log:
   level: info
   file: ""
 EOF
+  if [[ -n $extra ]]; then cat "$extra" >>"$dir/conductor.yaml"; fi
 }
 
+# start_conductor DIR URL [EXTRA_YAML]: EXTRA_YAML is appended to the config.
 start_conductor() {
   local dir=$1 url=$2
-  conductor_config "$dir"
+  conductor_config "$dir" "${3:-}"
   spawn "$dir/conductor.log" env BATON_BROKER_URL="$url" BATON_API_TOKEN= BATON_DATABASE= BATON_HTTP_PORT= \
     "$BIN/baton-conductor" --config "$dir/conductor.yaml"
 }
@@ -278,48 +312,6 @@ bench_ingest() {
   done
 }
 
-# ---------------------------------------------------------------- footprint --
-
-bench_footprint() {
-  say "footprint: an idle conductor and one worker heartbeating every 1 s for 12 s"
-  new_vhost bench-footprint
-  local url=$REPLY dir=$WORK/footprint
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  start_conductor "$dir/conductor" "$url"
-  local conductor_pid=$REPLY
-  wait_for_file "$dir/conductor/http.port" "$conductor_pid" || die "the conductor did not start; see $dir/conductor/conductor.log"
-  cat >"$dir/worker.yaml" <<EOF
-worker:
-  id: bench-idle
-  heartbeat_interval: 1s
-log:
-  level: info
-  file: ""
-EOF
-  spawn "$dir/worker.log" env BATON_BROKER_URL="$url" BATON_WORKER_ID= "$BIN/baton-worker" --config "$dir/worker.yaml"
-  local worker_pid=$REPLY
-  sleep 12
-  kill -0 "$worker_pid" 2>/dev/null || die "the worker exited; see $dir/worker.log"
-  local worker_mem conductor_mem
-  worker_mem=$(memory_json "$worker_pid")
-  conductor_mem=$(memory_json "$conductor_pid")
-  stop_and_wait "$worker_pid"
-  stop_and_wait "$conductor_pid"
-  drop_vhost bench-footprint
-
-  local sizes="" b size stripped
-  for b in baton-conductor baton-worker batonctl; do
-    size=$(stat -c %s "$BIN/$b")
-    strip -o "$dir/$b.stripped" "$BIN/$b"
-    stripped=$(stat -c %s "$dir/$b.stripped")
-    rm -f "$dir/$b.stripped"
-    sizes+="${sizes:+, }\"$b\": {\"bytes\": $size, \"stripped_bytes\": $stripped}"
-  done
-  printf '{"idle_worker": %s, "idle_conductor": %s, "binaries": {%s}}\n' "$worker_mem" "$conductor_mem" "$sizes" \
-    >"$RESULTS/footprint.json"
-}
-
 # -------------------------------------------------------------------- micro --
 
 bench_micro() {
@@ -335,7 +327,7 @@ bench_micro() {
 bench_scale() {
   local rate
   : >"$RESULTS/scale.jsonl"
-  for rate in 1000 5000; do
+  for rate in 1000 5000 10000; do
     # Simulated workers at the default 5 s heartbeat interval.
     local workers=$((rate * 5))
     say "scale probe: $rate heartbeats/s from $workers simulated workers for ${SCALE_SECONDS}s"
@@ -361,10 +353,15 @@ bench_scale() {
   done
 }
 
+# shellcheck source=bench/lib/cases.sh
+source "$ROOT/bench/lib/cases.sh"
+# shellcheck source=bench/lib/footprint.sh
+source "$ROOT/bench/lib/footprint.sh"
+
 # --------------------------------------------------------------------- main --
 
 main() {
-  local t_begin=$SECONDS
+  T_BEGIN=$SECONDS
   ensure_packages
   if ((BUILD_FIRST)); then
     say "building Release binaries in $BUILD"
@@ -375,7 +372,7 @@ main() {
   for b in baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp; do
     [[ -x $BIN/$b ]] || die "$BIN/$b is missing (run without --no-build)"
   done
-  local t_built=$SECONDS
+  T_BUILT=$SECONDS
 
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS" "$WORK"
@@ -390,14 +387,23 @@ main() {
   B_AMQP_PORT=$(sed -n 's/^AMQP_PORT=//p' "$env_file")
   B_MGMT_URL=$(sed -n 's/^MGMT_URL=//p' "$env_file")
 
-  bench_ingest
-  bench_footprint
-  bench_micro
-  bench_scale
+  note_load start
+  if stage ingest; then bench_ingest; note_load ingest; fi
+  if stage cases; then bench_cases; note_load cases; fi
+  if stage latency; then bench_latency; note_load latency; fi
+  if stage footprint; then bench_footprint; bench_big_db; note_load footprint; fi
+  if stage micro; then bench_micro; note_load micro; fi
+  if stage scale; then bench_scale; note_load scale; fi
 
   "$ROOT/run.sh" broker-stop "$BROKER_DIR"
   BROKER_STARTED=0
 
+  local history=() h
+  if [[ -z $OUT_NAME ]]; then
+    for h in "$HISTORY_DIR"/*.json; do
+      [[ -e $h ]] && history+=(--history "$(basename "$h" .json)=$h")
+    done
+  fi
   local commit="unknown" dirty=""
   if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
     commit=$(git -C "$ROOT" rev-parse --short HEAD)
@@ -406,9 +412,11 @@ main() {
   python3 "$ROOT/bench/report.py" \
     --results "$RESULTS" --out-md "$OUT_MD" --out-json "$OUT_JSON" \
     --quick "$QUICK" --reps "$REPS" --events "$EVENTS" --workers "$WORKERS" --scale-seconds "$SCALE_SECONDS" \
-    --commit "$commit$dirty" --rabbitmq "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)" \
-    --build-seconds "$((t_built - t_begin))" --bench-seconds "$((SECONDS - t_built))"
-  say "wrote $OUT_MD and $OUT_JSON (measuring took $((SECONDS - t_built)) s)"
+    --cases "$CASES" --case-slots "$CASE_SLOTS" --latency-interval-ms "$LATENCY_INTERVAL_MS" --only "$ONLY" --command "$COMMAND_LINE" \
+    "${history[@]}" \
+    --commit "$commit$dirty${BATON_BENCH_LABEL:+ + $BATON_BENCH_LABEL}" --rabbitmq "$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)" \
+    --build-seconds "$((T_BUILT - T_BEGIN))" --bench-seconds "$((SECONDS - T_BUILT))"
+  say "wrote $OUT_MD and $OUT_JSON (measuring took $((SECONDS - T_BUILT)) s)"
 }
 
 main

@@ -122,6 +122,19 @@ void BenchConnection::declare_conductor_inbox() {
   check_rpc("bind baton.conductor");
 }
 
+void BenchConnection::declare_intake() {
+  amqp_exchange_declare(conn_, kChannel, amqp_cstring_bytes(amqp::kDeadLetterExchange), amqp_cstring_bytes("topic"), 0,
+                        1, 0, 0, amqp_empty_table);
+  check_rpc("declare exchange baton.dlx");
+  amqp_table_entry_t dlx;
+  dlx.key = amqp_cstring_bytes("x-dead-letter-exchange");
+  dlx.value.kind = AMQP_FIELD_KIND_UTF8;
+  dlx.value.value.bytes = amqp_cstring_bytes(amqp::kDeadLetterExchange);
+  amqp_table_t args{1, &dlx};
+  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(amqp::kIntakeQueue), 0, 1, 0, 0, args);
+  check_rpc("declare queue baton.intake");
+}
+
 uint32_t BenchConnection::ready(const std::string& queue) {
   auto* ok = amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(queue.c_str()), 1, 0, 0, 0, amqp_empty_table);
   check_rpc("passive declare " + queue);

@@ -44,6 +44,8 @@ class BenchConnection {
   // arguments as conductor_topology(), so the conductor's own declaration
   // later matches.
   void declare_conductor_inbox();
+  // baton.intake as conductor_topology() declares it.
+  void declare_intake();
   // Ready messages in `queue` (passive queue.declare; unacked ones are not counted).
   uint32_t ready(const std::string& queue);
   void confirm_select();

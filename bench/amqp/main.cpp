@@ -10,6 +10,8 @@ int run_watch(const Args& args);
 int run_depth(const Args& args);
 int run_declare(const Args& args);
 int run_loadgen(const Args& args);
+int run_submit(const Args& args);
+int run_pingpong(const Args& args);
 }  // namespace baton::bench
 
 int main(int argc, char** argv) {
@@ -21,7 +23,9 @@ int main(int argc, char** argv) {
       "  drain    --count N [--prefetch 200] [--queue Q] raw consumer: ack each, nothing else\n"
       "  watch    [--queue Q] [--timeout S]          time a queue's drain from outside\n"
       "  depth    [--queue Q]                        print the ready count\n"
-      "  loadgen  --rate R --seconds S --workers W [--pid P] [--seq-base S]\n";
+      "  loadgen  --rate R --seconds S --workers W [--pid P] [--seq-base S]\n"
+      "  submit   --count N --workflow W [--prefix P] [--interval-ms M --out FILE]   cases to baton.intake\n"
+      "  pingpong [--count N] [--interval-ms M]      raw two-hop round trip, p50/p99\n";
   if (argc < 2) {
     std::cerr << usage;
     return 2;
@@ -34,6 +38,8 @@ int main(int argc, char** argv) {
   if (command == "watch") return run_watch(args);
   if (command == "depth") return run_depth(args);
   if (command == "loadgen") return run_loadgen(args);
+  if (command == "submit") return run_submit(args);
+  if (command == "pingpong") return run_pingpong(args);
   std::cerr << usage;
   return 2;
 }

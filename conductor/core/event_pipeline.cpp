@@ -108,6 +108,33 @@ void EventPipeline::reply(const amqp::Delivery& request, const std::string& case
   transport_.publish(std::move(message), {});
 }
 
+void EventPipeline::enqueue(amqp::Delivery delivery) {
+  bool was_empty;
+  {
+    std::lock_guard lock(inbox_mu_);
+    was_empty = inbox_.empty();
+    inbox_.push_back(std::move(delivery));
+  }
+  if (was_empty) post_([this] { drain_inbox(); });
+}
+
+void EventPipeline::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    draining_.swap(inbox_);
+  }
+  for (auto& d : draining_) (void)handle(std::move(d));
+  draining_.clear();
+  bool more;
+  {
+    std::lock_guard lock(inbox_mu_);
+    more = !inbox_.empty();
+  }
+  // More arrived meanwhile: their drain is already posted and flushes after
+  // them; committing now would only make the batch smaller.
+  if (!more) (void)flush();
+}
+
 bool EventPipeline::handle(amqp::Delivery delivery) {
   const bool first = batch_.empty();
   if (auto st = store_.begin_batch(); !st) {

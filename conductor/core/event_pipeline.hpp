@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
@@ -52,6 +53,13 @@ class EventPipeline {
     commit_listeners_.push_back(std::move(listener));
   }
 
+  // From any thread (the transport's consumer): queues the delivery and, only
+  // when the inbox was empty, posts one drain onto the core strand. A burst of
+  // deliveries then costs one post and one wake-up of the core thread instead
+  // of one each; the drain applies them all and flushes once the inbox is
+  // empty (or the batch is full), so a lone event is committed at once.
+  void enqueue(amqp::Delivery delivery);
+
   // Returns true when the caller should schedule flush() (first event of a
   // new batch); flushes by itself when the batch is full.
   bool handle(amqp::Delivery delivery);
@@ -81,8 +89,13 @@ class EventPipeline {
   std::vector<std::function<void(bool)>> commit_listeners_;
   Observer observer_;
   void ack_batch();
+  void drain_inbox();
 
   std::vector<amqp::DeliveryRef> batch_;
+  std::mutex inbox_mu_;
+  std::vector<amqp::Delivery> inbox_;
+  // Core strand only: swapped with inbox_, so both keep their capacity.
+  std::vector<amqp::Delivery> draining_;
   // Dead-lettered deliveries whose original is not settled yet: a multiple
   // ack must not cover them (their own ack would then name an unknown tag).
   std::set<std::pair<uint64_t, uint64_t>> dead_letters_in_flight_;

@@ -1,0 +1,394 @@
+"""Renders the document built by report.py as docs/BENCHMARKS.md.
+
+Every figure comes from the run's result files or from an earlier run's JSON
+under docs/benchmarks/history/ (the "before" columns); none is typed in.
+"""
+
+
+def fmt(x, digits=0):
+    if x is None:
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def mib(kb):
+    return "n/a" if kb is None else f"{kb / 1024:.1f} MiB"
+
+
+def goal(met):
+    return "n/a" if met is None else ("**met**" if met else "**missed**")
+
+
+def get(d, *keys):
+    for k in keys:
+        if d is None:
+            return None
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def load_at(doc, stage):
+    for e in doc.get("load", []):
+        if e["stage"] == stage:
+            return ", ".join(f"{x:.2f}" for x in e["loadavg"])
+    return "n/a"
+
+
+def summary(doc):
+    ing = get(doc, "ingest", "summary")
+    cases = get(doc, "cases", "summary") or {}
+    lat = doc.get("latency") or {}
+    fp = doc.get("footprint") or {}
+    big = doc.get("big_db") or {}
+    rows = []
+    if ing:
+        r = ing["ratio"]
+        rows.append(("event ingest, conductor / raw rabbitmq-c", fmt(r, 2), "≥ 0.8", goal(r >= 0.8 if r else None)))
+    for w, c in cases.items():
+        r = c["ratio"]
+        rows.append((f"cases/s end to end, Baton / Celery, {w} worker(s)", fmt(r, 2), "≥ 3", goal(r >= 3 if r else None)))
+    p99 = get(lat, "baton_job", "p99_ms")
+    if p99 is not None:
+        rows.append(("dispatch latency p99 at low load, submit → job process runs", f"{p99:.2f} ms", "< 5 ms", goal(p99 < 5)))
+    w = get(fp, "idle_workers", "default", "rss_kb")
+    if w:
+        rows.append(("idle worker VmRSS", mib(w), "< 10 MB", goal(w * 1024 < 10e6)))
+    w1 = get(fp, "idle_workers", "arena1", "rss_kb")
+    if w1:
+        rows.append(("idle worker VmRSS with MALLOC_ARENA_MAX=1", mib(w1), "< 10 MB", goal(w1 * 1024 < 10e6)))
+    if big:
+        rows.append((f"conductor VmRSS over {big['cases']:,} cases / {big['workers']} workers", mib(big["memory_idle"]["rss_kb"]), "-", "-"))
+    L = ["## Summary", "", "| measure | this run | goal | |", "|---|---:|---|---|"]
+    L += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    L.append("")
+    return L
+
+
+def render_ingest(doc):
+    ing, events = doc["ingest"]["summary"], doc["events"]
+    rep_note = rep_text(doc)
+    L = ["## Event ingest: baton-conductor vs a raw rabbitmq-c consumer", ""]
+    L.append(f"`baton.conductor` is preloaded (in a fresh vhost per repetition) with {events:,} persistent protobuf")
+    L.append(f"`WorkerHeartbeat` envelopes from {doc['workers']} simulated workers with increasing sequence numbers, then")
+    L.append("drained by (a) `baton-bench-amqp drain`, plain rabbitmq-c with prefetch 200 that settles every 100 deliveries")
+    L.append("with one multiple ack and does nothing else, and (b) `baton-conductor` (decode, registry update, SQLite")
+    L.append("upsert in write batches, one multiple ack per batch after commit). The order alternates between")
+    L.append("repetitions. Both are timed the same way from outside (`baton-bench-amqp watch`, a passive")
+    L.append("`queue.declare` every 5 ms): from the first drop of the ready count to ready = 0. At that point at most")
+    L.append("one prefetch window (200 messages) is still unacked; after each consumer closes, the queue is checked")
+    L.append("to be empty, so every message was acked.")
+    L.append("")
+    L.append(f"| | msgs/s ({rep_note}) |")
+    L.append("|---|---:|")
+    L.append(f"| raw rabbitmq-c consumer | {fmt(ing['raw_msgs_per_s'])} |")
+    L.append(f"| baton-conductor | {fmt(ing['conductor_msgs_per_s'])} |")
+    L.append(f"| **ratio conductor / raw** (median of per-repetition ratios; goal ≥ 0.8) | **{fmt(ing['ratio'], 2)}** |")
+    L.append(f"| per-repetition ratios | {', '.join(fmt(r, 2) for r in ing['ratio_per_rep'])} |")
+    L.append(f"| conductor start-up (process start to first delivery), not in the rate | {fmt(ing['conductor_startup_s'], 2)} s |")
+    L.append(f"| conductor VmRSS / VmHWM after the run | {mib(ing['conductor_rss_kb_after'])} / {mib(ing['conductor_hwm_kb_after'])} |")
+    L.append("")
+    check = "passed" if ing["db_checks_passed"] else "FAILED"
+    L.append(f"Database check after every conductor run: {check} ({', '.join(map(str, ing['db_workers']))} workers, each")
+    L.append(f"with `last_sequence` = {events // doc['workers']:,}, its maximum; no message left in the queue).")
+    L.append("")
+    L.append("| repetition | raw msgs/s | conductor msgs/s | ratio | conductor write batches |")
+    L.append("|---:|---:|---:|---:|---:|")
+    by_rep = {}
+    for r in doc["ingest"]["runs"]:
+        by_rep.setdefault(r["rep"], {})[r["kind"]] = r
+    for rep in sorted(by_rep):
+        raw, cond = by_rep[rep].get("raw"), by_rep[rep].get("conductor")
+        ratio = cond["msgs_per_s"] / raw["msgs_per_s"] if raw and cond else None
+        batches = (cond or {}).get("applied_batches", "").split()
+        L.append(f"| {rep} | {fmt(raw['msgs_per_s'] if raw else None)} | {fmt(cond['msgs_per_s'] if cond else None)} "
+                 f"| {fmt(ratio, 2)} | {batches[1] if len(batches) == 2 else 'n/a'} |")
+    L.append("")
+    return L
+
+
+def render_cases(doc):
+    c = doc["cases"]
+    L = ["## Case throughput end to end: Baton vs Celery", ""]
+    L.append(f"{doc['cases_per_run']:,} cases per run, submitted in one burst, each one step whose job is `/bin/true`,")
+    L.append(f"on 1 and on 2 workers of {doc['case_slots']} slots. Same private broker, a fresh vhost per run, the")
+    L.append("order of the two systems alternating between repetitions.")
+    L.append("")
+    L.append("- **Baton**: `baton-bench-amqp submit` publishes `SubmitCase` (protobuf, persistent, publisher confirms) to")
+    L.append("  `baton.intake`; the conductor persists the case, places it, sends `RunStep`; `baton-worker` forks")
+    L.append("  `/bin/true` under its supervisor and reports `StepStarted`/`StepFinished`; the conductor persists every")
+    L.append("  transition (QUEUED → PROCESSING → EXECUTING → COMPLETED in `case_history`, the attempt in")
+    L.append("  `step_attempts`). Done = the conductor's SQLite says every case is COMPLETED (polled every 20 ms).")
+    L.append("- **Celery** 5.2 (Debian `python3-celery`), prefork pool with concurrency = slots, one node per worker;")
+    L.append("  `apply_async` from one Python client, the task runs `/bin/true` via `subprocess.run` and appends a line to")
+    L.append("  a file (no result backend; default early ack, nothing persisted but the broker's messages). Done = N")
+    L.append("  lines in the file (polled every 10 ms). Time from the first submit to done, submit time included.")
+    L.append("")
+    L.append("| workers × slots | Baton cases/s | Celery tasks/s | **Baton / Celery** (goal ≥ 3) | per-repetition ratios | submit phase Baton / Celery | history rows per case | all COMPLETED |")
+    L.append("|---|---:|---:|---:|---|---|---:|---|")
+    for w, s in c["summary"].items():
+        L.append(f"| {w} × {doc['case_slots']} | {fmt(s['baton_per_s'])} | {fmt(s['celery_per_s'])} | **{fmt(s['ratio'], 2)}** "
+                 f"| {', '.join(fmt(r, 2) for r in s['ratio_per_rep'])} | {fmt(s['baton_submit_s'], 2)} s / {fmt(s['celery_submit_s'], 2)} s "
+                 f"| {fmt(s['history_rows_per_case'], 1)} | {'yes' if s['all_completed'] else 'NO'} |")
+    L.append("")
+    return L
+
+
+def render_latency(doc):
+    lat = doc["latency"]
+    L = ["## Dispatch latency at low load", ""]
+    L.append(f"One submission every {doc['latency_interval_ms']} ms, one worker, {get(lat, 'baton_job', 'n')} samples.")
+    L.append("The job is `/bin/date +%s%N` in both systems, so its output is the moment the job process ran")
+    L.append("(CLOCK_REALTIME, same host as the submitter); latency = that stamp − the submitter's clock just before")
+    L.append("the publish (Baton: `baton-bench-amqp submit --interval-ms`; Celery: `apply_async`). For Baton the")
+    L.append("`step_attempts.started_ms` the conductor stored from `StepStarted` is shown as well (ms resolution).")
+    L.append("The raw line is `baton-bench-amqp pingpong`: two hops on the same broker, each a persistent publish")
+    L.append("and a consume with manual ack, nothing in between — the broker's share of Baton's path")
+    L.append("(submit → intake → conductor, conductor → worker queue → worker).")
+    L.append("")
+    L.append("| path | p50 | p99 | max | mean |")
+    L.append("|---|---:|---:|---:|---:|")
+
+    def row(name, s):
+        if not s or not s.get("p50_ms"):
+            return f"| {name} | n/a | n/a | n/a | n/a |"
+        mean = s.get("mean_ms")
+        return (f"| {name} | {s['p50_ms']:.2f} ms | {s['p99_ms']:.2f} ms | {s['max_ms']:.2f} ms | "
+                f"{'n/a' if mean is None else f'{mean:.2f} ms'} |")
+    L.append(row("Baton: submit → job process runs (goal p99 < 5 ms)", lat.get("baton_job")))
+    L.append(row("Baton: submit → conductor placed it and sent RunStep (`dispatched_ms`)", lat.get("baton_dispatched")))
+    L.append(row("Baton: submit → StepStarted time stored (`started_ms`)", lat.get("baton_step_started")))
+    L.append(row("Celery: apply_async → subprocess in the task runs", lat.get("celery_job")))
+    L.append(row("raw rabbitmq-c two-hop round trip", lat.get("raw_two_hop")))
+    L.append("")
+    return L
+
+
+def render_footprint(doc):
+    fp, big = doc.get("footprint"), doc.get("big_db")
+    L = ["## Footprint", ""]
+    if fp:
+        L.append("Idle processes after the idle period with one heartbeat a second, from `/proc/PID/status` and `smaps_rollup`")
+        L.append("(PSS splits shared library pages between the processes mapping them).")
+        L.append("")
+        L.append("| process | VmRSS | VmHWM | PSS | anonymous | threads |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        names = {"default": "idle `baton-worker`", "arena1": "idle `baton-worker`, `MALLOC_ARENA_MAX=1`"}
+        for v, m in fp["idle_workers"].items():
+            L.append(f"| {names.get(v, v)} | {mib(m['rss_kb'])} | {mib(m['hwm_kb'])} | {mib(m['pss_kb'])} | {mib(m['anon_kb'])} | {m.get('threads', 'n/a')} |")
+        m = fp["idle_conductor"]
+        L.append(f"| idle `baton-conductor` | {mib(m['rss_kb'])} | {mib(m['hwm_kb'])} | {mib(m['pss_kb'])} | {mib(m['anon_kb'])} | {m.get('threads', 'n/a')} |")
+        if big:
+            for key, what in (("memory_idle", "serving, idle"), ("memory_after_reads", "after listing workers and 1,000 cases")):
+                m = big[key]
+                L.append(f"| `baton-conductor` over {big['cases']:,} cases and {big['workers']} workers, {what} | {mib(m['rss_kb'])} | {mib(m['hwm_kb'])} | {mib(m['pss_kb'])} | {mib(m['anon_kb'])} | {m.get('threads', 'n/a')} |")
+        L.append("")
+        if big:
+            L.append(f"The large database ({big['db_bytes'] / 1e6:.0f} MB; `bench/sql/big_db.sql`: 99,000 COMPLETED, 500 FAILED,")
+            L.append(f"500 QUEUED cases with their history and attempts, 200 offline workers) took the conductor")
+            L.append(f"{big['startup_seconds']:.2f} s from process start to a bound HTTP port.")
+            L.append("")
+        smaps = (doc.get("worker_smaps") or {}).get("default")
+        if smaps:
+            L.append("Largest resident mappings of the idle worker (KiB):")
+            L.append("")
+            L.append("```")
+            L += smaps[:10]
+            L.append("```")
+            L.append("")
+        L.append("| binary (Release) | size | stripped |")
+        L.append("|---|---:|---:|")
+        for name, b in fp["binaries"].items():
+            L.append(f"| {name} | {b['bytes'] / 1e6:.2f} MB | {b['stripped_bytes'] / 1e6:.2f} MB |")
+        L.append("")
+    return L
+
+
+def render_micro(doc):
+    L = ["## Microbenchmarks", ""]
+    L.append(f"`baton_micro_bench` (Google Benchmark), {rep_text(doc)}; one op is one message, one tracked publish or")
+    L.append("one upsert. (Debian's libbenchmark says it was built as DEBUG; that concerns the harness, not the code")
+    L.append("measured, which is built Release.)")
+    L.append("")
+    L.append("| benchmark | ns/op | items/s | note |")
+    L.append("|---|---:|---:|---|")
+    notes = {
+        "BM_HeartbeatEncodeProtobuf": "heartbeat envelope, `codec::encode`",
+        "BM_HeartbeatDecodeProtobuf": "`codec::decode`, application/x-protobuf",
+        "BM_HeartbeatEncodeJson": "protobuf JSON mapping, `codec::to_json`",
+        "BM_HeartbeatDecodeJson": "`codec::decode`, application/json",
+        "BM_HeartbeatResourcesToJson": "what the API does per worker read",
+        "BM_ConfirmTrackSettleSingle": "track + settle(tag, multiple=false)",
+        "BM_ConfirmTrackSettleMultiple/100": "100 tracked, one settle(multiple=true); per item",
+        "BM_StoreUpsertBatched1000": "worker upsert, 1000 per transaction, temp-file DB (WAL)",
+        "BM_StoreUpsertOnePerTransaction": "worker upsert, one transaction each",
+    }
+    for row in doc["micro"]:
+        note = notes.get(row["name"], "")
+        if row.get("bytes"):
+            note += f" ({row['bytes']:.0f} bytes)"
+        L.append(f"| {row['name']} | {fmt(row['ns_per_op'])} | {fmt(row['items_per_s'])} | {note} |")
+    L.append("")
+    return L
+
+
+def render_scale(doc):
+    L = ["## Scale probe", ""]
+    L.append("`baton-bench-amqp loadgen` publishes heartbeats (publisher confirms, rate-limited) of simulated workers")
+    L.append(f"at the default 5 s heartbeat interval (so rate × 5 workers) for {doc['scale_seconds']} s against a running")
+    L.append("conductor, sampling every second the conductor's CPU (utime+stime from `/proc/PID/stat`; 100% = one")
+    L.append("core) and the ready count of `baton.conductor`. One run per rate; the load generator shares the 2 cores.")
+    L.append("")
+    L.append("| offered msgs/s | workers | achieved msgs/s | conductor CPU mean / max | ready max / last | ready trend | lag grows? | drained after publishing stopped |")
+    L.append("|---:|---:|---:|---|---|---:|---|---:|")
+    for s in doc["scale"]:
+        L.append(f"| {fmt(s['rate_target'])} | {s['workers']:,} | {fmt(s['rate_achieved'])} | "
+                 f"{fmt(s['cpu_percent_mean'])}% / {fmt(s['cpu_percent_max'])}% | {s['ready_max']:,} / {s['ready_last']:,} | "
+                 f"{s['ready_slope_per_s']:+.1f} msgs/s | {'yes' if s['lag_grows'] else 'no'} | "
+                 f"{'not within 30 s' if s['drained_after_s'] < 0 else fmt(s['drained_after_s'], 2) + ' s'} |")
+    L.append("")
+    L.append("Lag counts as growing when the ready count's linear trend is above 1% of the offered rate per second")
+    L.append("and the last sample holds more than one second's worth of messages.")
+    L.append("")
+    return L
+
+
+def render_history(doc, history):
+    if not history:
+        return []
+    L = ["## Before / after", ""]
+    L.append("Earlier runs kept under `docs/benchmarks/history/` (each its own run of `bench/run.sh`, so each ratio")
+    L.append("is against a raw baseline measured in the same run).")
+    L.append("")
+    cols = history + [{"label": "this run", "doc": doc}]
+    L.append("| measure | " + " | ".join(c["label"] for c in cols) + " |")
+    L.append("|---|" + "---:|" * len(cols))
+    measures = [
+        ("ingest ratio conductor / raw", lambda d: fmt(get(d, "ingest", "summary", "ratio"), 2)),
+        ("ingest, conductor msgs/s", lambda d: fmt(get(d, "ingest", "summary", "conductor_msgs_per_s"))),
+        ("ingest, raw msgs/s", lambda d: fmt(get(d, "ingest", "summary", "raw_msgs_per_s"))),
+        ("idle worker VmRSS", lambda d: mib(get(d, "footprint", "idle_workers", "default", "rss_kb")
+                                             or get(d, "footprint", "idle_worker", "rss_kb"))),
+        ("idle worker PSS", lambda d: mib(get(d, "footprint", "idle_workers", "default", "pss_kb")
+                                           or get(d, "footprint", "idle_worker", "pss_kb"))),
+        ("cases/s Baton / Celery, 1 worker", lambda d: fmt(get(d, "cases", "summary", "1", "ratio"), 2)),
+        ("cases/s Baton, 1 worker", lambda d: fmt(get(d, "cases", "summary", "1", "baton_per_s"))),
+        ("cases/s Baton / Celery, 2 workers", lambda d: fmt(get(d, "cases", "summary", "2", "ratio"), 2)),
+        ("cases/s Baton, 2 workers", lambda d: fmt(get(d, "cases", "summary", "2", "baton_per_s"))),
+        ("dispatch latency p50 / p99, ms", lambda d: "n/a" if not get(d, "latency", "baton_job", "p50_ms") else
+         f"{get(d, 'latency', 'baton_job', 'p50_ms'):.1f} / {get(d, 'latency', 'baton_job', 'p99_ms'):.1f}"),
+        ("load average at the start", lambda d: load_at(d, "start")),
+        ("commit", lambda d: d.get("commit", "n/a")),
+    ]
+    for name, f in measures:
+        L.append(f"| {name} | " + " | ".join(f(c["doc"]) for c in cols) + " |")
+    L.append("")
+    return L
+
+
+FINDINGS = """## Findings and changes
+
+Figures quoted in this section come from the profiling runs named, made during this work on the same
+machine; they are not regenerated by `bench/run.sh` (everything above is).
+
+**Event ingest.** `bench/profile_ingest.sh` (perf, 60k events, before the change) showed no single hot
+spot: kernel scheduling and socket work (context switches: the core thread can be woken once per
+delivery), malloc/free (~12%), SQLite (~10%), `Delivery` construction and moves (~2%), asio's post (~1%).
+Change: `EventPipeline::enqueue()` takes deliveries from the consumer thread into a mutex-guarded inbox
+and posts one drain onto the core strand per burst instead of one `asio::post` per delivery; the drain
+flushes (commit, then one multiple ack) once the inbox is empty, so a lone event is still committed at
+once while batches grow with the backlog (bounded by the prefetch of 200). Using it is a one-line
+change in `conductor/app.cpp` (`bench/patches/conductor-app-enqueue.patch`); runs that carry the patch
+say so in their `code`/`commit` row. Before/after is in the table above (`before` = without it). The
+median ratio and the conductor's rate went up in every run with the change, but by less than the
+spread between repetitions of a single run on this shared machine, so read it as a likely gain, not a
+proven one.
+
+**Case throughput.** Bound by polling in the worker, not by the conductor or the broker. A job's end is
+seen by its supervisor polling `waitid` every 50 ms (`worker/jobs/supervisor.cpp`), which writes the exit
+file that the worker's watcher thread polls every 100 ms (`kWatchInterval`,
+`worker/jobs/job_controller.cpp`), so a `/bin/true` job holds its slot for ~50-150 ms. In a
+`bench/profile_cases.sh` run (1 worker × 4 slots, 1000 cases) Baton did 40 cases/s with the machine 61%
+idle; the conductor used 2.4% of the machine. With both polls cut to 2 ms
+(`bench/patches/estimate-worker-watch-2ms.patch`, a measuring aid standing in for waking on the job's
+exit, e.g. a pidfd or the supervisor's exit pipe in the watcher's wait; column
+`estimate-worker-2ms-poll`) it did 108 cases/s, the worker then at ~20% of the machine, almost all of it
+kernel time for the two forks and the exec per job, the conductor at 3.5%. Celery's prefork pool does
+~850 tasks/s here: one fork+exec per task from a small process, early ack, nothing persisted. Reaching
+3× Celery would take both the wake-up fix and a cheaper spawn path (e.g. `posix_spawn`/`vfork` from a
+small supervisor helper instead of forking the worker) — outside this work's files.
+
+**Dispatch latency.** The conductor's share is small (submit → `dispatched_ms`: intake delivery,
+QUEUED and PROCESSING persisted, placement, `RunStep` handed to the publisher). Most of the rest is the
+worker: job-store insert, then fork of the supervisor, fork of the job, exec. Neither poll above is on
+this path. On this shared 2-core machine every hop (conductor thread, publisher thread, broker, worker
+consumer and core threads, two forks) may also wait for a CPU behind other work, which is why even the
+raw two-hop round trip shows a p99 of tens of ms in some runs. The `estimate-worker-2ms-poll` run
+measured a lower start latency (p50 ~5 ms) than runs with the stock worker (~11 ms) although neither
+poll is on the start path; a busier worker (fewer deep-idle wake-ups) or the different machine load may
+explain it — not established.
+
+**Footprint.** The idle worker's RSS is mostly shared-library pages (largest mappings above:
+libprotobuf, libstdc++, the binary, libc, libcrypto pulled in by librabbitmq's TLS, libsqlite3); its
+anonymous memory is ~1.5 MiB and its PSS 3-4 MiB. `MALLOC_ARENA_MAX=1` changes RSS by ~0.1 MiB, so
+arenas are not the problem and it was not adopted; thread count (6) and stacks are not either (untouched
+stack pages are not resident). Getting VmRSS under 10 MB needs fewer or smaller shared objects (e.g.
+`optimize_for = LITE_RUNTIME` protobuf, static linking with `--gc-sections`): a build change outside
+this work.
+"""
+
+
+def rep_text(doc):
+    return f"median of {doc['reps']} repetitions" if doc["reps"] > 1 else "1 repetition"
+
+
+def render(doc, history=()):
+    m = doc["machine"]
+    L = ["# Benchmarks", ""]
+    L.append("Baton measured against the raw broker and against Celery on one machine, within one run of")
+    L.append("`bench/run.sh`, on one private RabbitMQ node. Ratios matter more than absolute figures: the machine is")
+    L.append("shared with other work (see the load averages). Nothing here is a test threshold.")
+    L.append("")
+    L.append("| | |")
+    L.append("|---|---|")
+    L.append(f"| date | {doc['date']} |")
+    L.append(f"| machine | {m['nproc']} cores, {m['cpu_model']}, {m['memory_total_mib']:,} MiB RAM, {m['os']}, Linux {m['kernel']} |")
+    L.append(f"| broker | RabbitMQ {doc['rabbitmq']} (Debian package), private node started by `bench/run.sh` |")
+    L.append(f"| code | commit {doc['commit']}, Release build (`CMAKE_BUILD_TYPE=Release`) |")
+    L.append(f"| command | `{doc['command']}` ({doc['bench_seconds']} s of measuring after a {doc['build_seconds']} s build) |")
+    L.append(f"| repetitions | {rep_text(doc)} |")
+    loads = "; ".join(f"{e['stage']} {', '.join(f'{x:.2f}' for x in e['loadavg'])}" for e in doc.get("load", []))
+    L.append(f"| load average (1, 5, 15 min) after each stage | {loads or 'n/a'} |")
+    L.append("")
+    L += summary(doc)
+    if doc.get("ingest"):
+        L += render_ingest(doc)
+    if doc.get("cases"):
+        L += render_cases(doc)
+    if doc.get("latency"):
+        L += render_latency(doc)
+    L += render_footprint(doc)
+    if doc.get("micro"):
+        L += render_micro(doc)
+    if doc.get("scale"):
+        L += render_scale(doc)
+    L += render_history(doc, history)
+    L += FINDINGS.splitlines() + [""]
+    L.append("## How to reproduce")
+    L.append("")
+    L.append("```sh")
+    L.append("bench/run.sh           # full run: rewrites this file and docs/benchmarks/latest.json")
+    L.append("bench/run.sh --quick   # smoke run (< 2 min after the build): report under var/bench/ only")
+    L.append("bench/run.sh --only ingest,footprint --out NAME   # keep a partial run as a 'before' column")
+    L.append("# a source tree with a patch applied, e.g. the conductor/app.cpp wiring:")
+    L.append("mkdir -p /tmp/src && git ls-files | tar -T - -c | tar -x -C /tmp/src && patch -d /tmp/src -p1 < bench/patches/conductor-app-enqueue.patch")
+    L.append("BATON_BENCH_SOURCE=/tmp/src BATON_BENCH_LABEL='the patch' bench/run.sh")
+    L.append("bench/profile_ingest.sh var/bench/broker   # perf profile of the conductor's ingest (broker from ./run.sh broker-start)")
+    L.append("bench/profile_cases.sh var/bench/broker    # system-wide perf while one worker runs 1000 cases")
+    L.append("```")
+    L.append("")
+    L.append("`bench/run.sh` installs missing packages (as root; `python3-celery` among them), builds Release binaries")
+    L.append("into `build-bench/`, starts its own RabbitMQ node under `var/bench/broker` (`./run.sh broker-start`),")
+    L.append("runs everything, stops the node, and keeps logs and raw results under `var/bench/`. The raw figures of")
+    L.append("this page are in [`docs/benchmarks/latest.json`](benchmarks/latest.json).")
+    L.append("")
+    return "\n".join(L)
