@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help is a success; every usage error is exit 2, like the commands' own.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return context.exit_code;
 }

@@ -164,10 +164,9 @@ void ConductorApp::observe_components() {
 }
 
 void ConductorApp::on_delivery(amqp::Delivery delivery) {
-  // Called on the consumer's I/O thread: hand over to the core strand.
-  asio::post(io_, [this, d = std::move(delivery)]() mutable {
-    if (pipeline_->handle(std::move(d))) asio::post(io_, [this] { (void)pipeline_->flush(); });
-  });
+  // Called on the consumer's I/O thread; the pipeline hands bursts over to
+  // the core strand with one post each.
+  pipeline_->enqueue(std::move(delivery));
 }
 
 void ConductorApp::schedule_sweep() {

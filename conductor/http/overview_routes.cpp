@@ -7,6 +7,7 @@
 #include "conductor/alerts/alert_store.hpp"
 #include "conductor/http/case_json.hpp"
 #include "conductor/http/health.hpp"
+#include "conductor/http/report.hpp"
 #include "conductor/http/route_support.hpp"
 #include "conductor/http/worker_json.hpp"
 #include "conductor/store/conductor_store.hpp"
@@ -119,12 +120,20 @@ Status read_snapshot(ConductorStore& store, TimePoint now, Snapshot& out) {
   return {};
 }
 
+// "disk_root on gpu-01: DISK CRITICAL …", "case c-17: …", "worker gpu-01 offline".
+std::string alert_summary(const alerts::AlertRecord& a) {
+  std::string where = !a.check.empty()     ? a.check + " on " + a.worker_id
+                      : !a.case_id.empty() ? "case " + a.case_id
+                                           : "worker " + a.worker_id;
+  return a.last_output.empty() ? where : where + ": " + a.last_output;
+}
+
 json alert_json(const alerts::AlertRecord& a) {
   json j = {{"id", a.id},
             {"key", a.key},
             {"kind", alerts::to_string(a.kind)},
             {"severity", alerts::to_string(a.severity)},
-            {"summary", a.last_output.empty() ? a.key : a.last_output},
+            {"summary", alert_summary(a)},
             {"worker_id", a.worker_id},
             {"check", a.check},
             {"case_id", a.case_id},
@@ -238,22 +247,12 @@ http::ServerResponse overview(const OverviewDeps& deps) {
 
 }  // namespace
 
+// One definition for the dashboard and the daily report (report.hpp).
 std::optional<int> worker_health_score(const WorkerRecord& worker) {
-  v1::Resources resources;
-  if (!worker.online || worker.resources_pb.empty() || !resources.ParseFromString(worker.resources_pb))
-    return std::nullopt;
-  if (resources.memory_total_bytes() == 0) return std::nullopt;
-  const double memory_used =
-      100.0 * (1.0 - static_cast<double>(std::min(resources.memory_available_bytes(), resources.memory_total_bytes())) /
-                         static_cast<double>(resources.memory_total_bytes()));
-  const double cpu = std::clamp(resources.cpu_percent(), 0.0, 100.0);
-  double fullest_disk = 0.0;
-  for (const auto& disk : resources.disks())
-    if (disk.total_bytes() > 0)
-      fullest_disk = std::max(fullest_disk, std::min(100.0, 100.0 * static_cast<double>(disk.used_bytes()) /
-                                                                static_cast<double>(disk.total_bytes())));
-  const double pressure = 0.4 * memory_used + 0.3 * cpu + 0.3 * fullest_disk;
-  return static_cast<int>(std::lround(std::clamp(100.0 - pressure, 0.0, 100.0)));
+  if (!worker.online) return std::nullopt;
+  const auto load = worker_load(worker);
+  if (!load) return std::nullopt;
+  return static_cast<int>(std::lround(health_score(*load)));
 }
 
 Result<std::vector<unsigned>> completed_per_minute(ConductorStore& store, TimePoint now, unsigned minutes) {

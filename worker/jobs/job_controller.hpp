@@ -70,6 +70,7 @@ class JobController {
   };
 
   void watch_loop();
+  void watch_exit_files(const std::string& jobs_dir);
   // true when the job has ended and was reported.
   bool poll_job_locked(Job& job);
   void read_output_locked(Job& job, bool final);
@@ -92,6 +93,9 @@ class JobController {
   bool stopping_ = false;
   bool wake_ = false;
   std::thread watcher_;
+  int inotify_fd_ = -1;
+  int stop_fd_ = -1;
+  std::thread exit_watcher_;
 };
 
 }  // namespace baton::worker

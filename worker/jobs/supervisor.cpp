@@ -3,13 +3,16 @@
 #include "common/sys/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -212,6 +215,7 @@ void write_exit_file(const Plan& plan, int status, ExitRecord::End end) {
   ::close(3);
 
   const int64_t started = clock_ms(CLOCK_MONOTONIC);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, job, 0));
   ExitRecord::End end = ExitRecord::End::exited;
   while (!job_exited(job)) {
     if (g_cancel_requested) {
@@ -224,8 +228,19 @@ void write_exit_file(const Plan& plan, int status, ExitRecord::End end) {
       stop_group(job, plan.grace_ms);
       break;
     }
-    sleep_ms(50);
+    // Woken by the job's exit (its pidfd), by the cancel signal (EINTR), or
+    // at the deadline; only a kernel without pidfds falls back to a short nap.
+    int wait_ms = 1000;
+    if (plan.timeout_ms > 0)
+      wait_ms = static_cast<int>(std::clamp<int64_t>(plan.timeout_ms - (clock_ms(CLOCK_MONOTONIC) - started), 0, 1000));
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      ::poll(&p, 1, wait_ms);
+    } else {
+      sleep_ms(std::min(wait_ms, 50));
+    }
   }
+  if (pidfd >= 0) ::close(pidfd);
   int status = 0;
   while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
   }

@@ -114,14 +114,14 @@ TEST_F(OverviewTest, HealthScoreNeedsAnOnlineWorkerWithASample) {
   idle.set_memory_total_bytes(100);
   idle.set_memory_available_bytes(100);
   worker.resources_pb = idle.SerializeAsString();
-  EXPECT_EQ(worker_health_score(worker), 100);
+  EXPECT_EQ(worker_health_score(worker), 0) << "0 is idle, the report's formula";
   v1::Resources saturated;
   saturated.set_memory_total_bytes(100);
   saturated.set_cpu_percent(100);
-  saturated.add_disks()->set_total_bytes(10);
-  saturated.mutable_disks(0)->set_used_bytes(10);
+  saturated.set_load1(8);
+  worker.slots = 2;
   worker.resources_pb = saturated.SerializeAsString();
-  EXPECT_EQ(worker_health_score(worker), 0);
+  EXPECT_EQ(worker_health_score(worker), 100) << "memory, CPU and run queue all full";
   worker.online = false;
   EXPECT_FALSE(worker_health_score(worker).has_value());
 }

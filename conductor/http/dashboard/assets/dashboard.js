@@ -123,7 +123,7 @@
   }
 
   function scoreClass(score) {
-    return score >= 60 ? "score-good" : score >= 30 ? "score-fair" : "score-poor";
+    return score <= 40 ? "score-good" : score <= 70 ? "score-fair" : "score-poor";
   }
 
   function workerCard(w) {
@@ -154,7 +154,8 @@
       online ? el("div", {},
         el("div", { class: "worker-meta" }, "Health ",
           score === null || score === undefined ? el("span", { class: "muted", text: "no sample yet" })
-            : el("span", { class: `score ${scoreClass(score)}`, title: "100 idle … 0 saturated", text: String(score) })),
+            : el("span", { class: `score ${scoreClass(score)}`,
+              title: "0.4×memory + 0.3×CPU + 0.3×load: 0 idle … 100 saturated", text: String(score) })),
         meter("CPU", r.cpu_percent),
         meter("memory", memTotal ? (100 * memUsed) / memTotal : null, memTotal ? `${bytes(memUsed)} of ${bytes(memTotal)}` : ""),
         disks,
