@@ -45,8 +45,8 @@ TEST_F(OverviewTest, ShowsConductorComponentsWorkersAndCases) {
   const auto* gpu = find_by_id(o["workers"], "gpu-01");
   ASSERT_NE(gpu, nullptr);
   EXPECT_EQ((*gpu)["heartbeat_age_s"], 10.0);
-  // 100 - (0.4 x 75 memory + 0.3 x 40 CPU + 0.3 x 20 fullest disk) = 52
-  EXPECT_EQ((*gpu)["health_score"], 52);
+  // 0.4 x 75 memory + 0.3 x 40 CPU + 0.3 x 62.5 load (2.5 on 4 slots) = 60.75
+  EXPECT_EQ((*gpu)["health_score"], 61);
   EXPECT_EQ((*gpu)["resources"]["gpus"][0]["temperature_celsius"], 70.0);
   const auto* offline = find_by_id(o["workers"], "cpu-02");
   ASSERT_NE(offline, nullptr);
