@@ -39,6 +39,12 @@ Result<ApiReply> post_json(const GlobalOptions& options, const std::string& path
   return exchange(options, std::move(request), path);
 }
 
+Result<ApiReply> delete_json(const GlobalOptions& options, const std::string& path) {
+  http::Request request;
+  request.method = "DELETE";
+  return exchange(options, std::move(request), path);
+}
+
 std::string error_reason(const ApiReply& reply) {
   if (reply.body.is_object()) {
     const auto it = reply.body.find("error");

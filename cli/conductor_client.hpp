@@ -21,6 +21,9 @@ Result<ApiReply> get_json(const GlobalOptions& options, const std::string& path)
 // token when set. Errors as for get_json.
 Result<ApiReply> post_json(const GlobalOptions& options, const std::string& path, const nlohmann::json& body);
 
+// DELETE options.url + path, with the token. Errors as for get_json.
+Result<ApiReply> delete_json(const GlobalOptions& options, const std::string& path);
+
 // The "error" member of an API error body, or the status and body when the
 // answer has none.
 std::string error_reason(const ApiReply& reply);

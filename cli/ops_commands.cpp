@@ -124,23 +124,6 @@ std::string render_db_check(const json& check) {
   return out;
 }
 
-Result<ApiReply> delete_json(const GlobalOptions& options, const std::string& path) {
-  http::Request request;
-  request.method = "DELETE";
-  std::string base = options.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  request.url = base + path;
-  request.bearer_token = options.token;
-  request.timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000));
-  auto response = http::fetch(request);
-  if (!response) return response.error();
-  auto body = json::parse(response->body, nullptr, false);
-  if (body.is_discarded())
-    return make_error(Errc::decode, "HTTP " + std::to_string(response->status) + " with a body that is not JSON: " +
-                                        response->body.substr(0, 200));
-  return ApiReply{response->status, std::move(body)};
-}
-
 std::string with_query(std::string path, std::initializer_list<std::pair<const char*, std::string>> params) {
   char separator = '?';
   for (const auto& [name, value] : params) {

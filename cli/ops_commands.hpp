@@ -24,8 +24,6 @@ std::string render_db_check(const nlohmann::json& check);
 
 // Helpers shared by the check, alert and ops commands.
 
-// DELETE options.url + path with the token; errors as for get_json.
-Result<ApiReply> delete_json(const GlobalOptions& options, const std::string& path);
 
 // path?k=v&… with the non-empty values percent-encoded.
 std::string with_query(std::string path, std::initializer_list<std::pair<const char*, std::string>> params);

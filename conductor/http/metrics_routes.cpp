@@ -1,10 +1,12 @@
 #include "conductor/http/metrics_routes.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "baton/events.pb.h"
 #include "common/metrics/exposition.hpp"
 #include "common/metrics/registry.hpp"
+#include "conductor/alerts/alert_store.hpp"
 #include "conductor/store/conductor_store.hpp"
 
 namespace baton::conductor {
@@ -94,6 +96,37 @@ void add_workers(const std::vector<WorkerRecord>& workers, TimePoint now, metric
   out.gauge("baton_workers", "Known workers by state.", {{"state", "offline"}}, offline);
 }
 
+// Open alerts by severity, and every check's latest state and perfdata
+// (Nagios perfdata becomes labelled gauges: 'label'=value[uom]).
+Status add_alerts_and_checks(ConductorStore& store, metrics::Collection& out) {
+  auto open = alerts::AlertStore(store.db()).list_alerts(true, 100000);
+  if (!open) return open.error();
+  std::map<std::string, int> by_severity{{"low", 0}, {"medium", 0}, {"high", 0}, {"critical", 0}};
+  for (const auto& a : *open) by_severity[alerts::to_string(a.severity)]++;
+  for (const auto& [severity, n] : by_severity)
+    out.gauge("baton_alerts_open", "Open alerts by severity.", {{"severity", severity}}, n);
+
+  auto latest = store.latest_checks(CheckFilter{.limit = 100000});
+  if (!latest) return latest.error();
+  std::map<std::string, int> by_state{{"OK", 0}, {"WARNING", 0}, {"CRITICAL", 0}, {"UNKNOWN", 0}};
+  for (const auto& c : *latest) {
+    by_state[to_string(c.state)]++;
+    out.gauge("baton_check_state", "Latest state of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+              {{"worker", c.worker_id}, {"check", c.check}}, static_cast<double>(static_cast<int>(c.state)));
+    const auto perfdata = nlohmann::json::parse(c.perfdata_json, nullptr, false);
+    if (!perfdata.is_array()) continue;
+    for (const auto& p : perfdata)
+      if (p.contains("label") && p.contains("value") && p["value"].is_number())
+        out.gauge("baton_check_perfdata", "Perfdata of each check's latest result, as the check reported it.",
+                  {{"worker", c.worker_id}, {"check", c.check}, {"label", p["label"].get<std::string>()},
+                   {"uom", p.value("uom", "")}},
+                  p["value"].get<double>());
+  }
+  for (const auto& [state, n] : by_state)
+    out.gauge("baton_checks", "Checks by the state of their latest result.", {{"state", state}}, n);
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<metrics::FamilySnapshot>> database_metrics(ConductorStore& store, TimePoint now) {
@@ -110,6 +143,7 @@ Result<std::vector<metrics::FamilySnapshot>> database_metrics(ConductorStore& st
   auto workers = store.list_workers();
   if (!workers) return workers.error();
   add_workers(*workers, now, out);
+  if (auto st = add_alerts_and_checks(store, out); !st) return st.error();
   return std::move(out).take();
 }
 

@@ -157,5 +157,67 @@ TEST_F(Ops, RemediationRestartsTheServiceAndABudgetOfTwoStopsTheThirdAndEscalate
   EXPECT_GE(hook_.of_kind("escalation").size(), 1u) << "the spent budget escalates the open alert";
 }
 
+TEST_F(Ops, BatonctlRunsACleanupDryThenForRealAndReportsChecksAndHealth) {
+  const auto scratch = sys_->dir() / "scratch";
+  fs::create_directories(scratch);
+  const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24 * 10);
+  for (const char* name : {"a.tmp", "b.tmp", "keep.log"}) {
+    std::ofstream(scratch / name) << "0123456789";
+    fs::last_write_time(scratch / name, old_time);
+  }
+  std::ofstream(scratch / "fresh.tmp") << "new";
+  sys_->start_conductor(
+      "checks:\n  scratch_disk:\n    type: disk\n    params: {path: \"" + scratch.string() + "\"}\n    every: 1s\n"
+      "maintenance:\n  scratch_cleanup:\n    action: cleanup\n"
+      "    params: {dir: \"" + scratch.string() + "\", pattern: \"*.tmp\", older_than: 7d}\n");
+  sys_->start_worker("w1", "300ms", "[test]",
+                     "maintenance:\n  allowed_roots: [\"" + sys_->dir().string() + "\"]\n");
+  ASSERT_TRUE(eventually([&] { return sys_->worker("w1")["status"] == "online"; }, 15s));
+
+  std::string out;
+  ASSERT_EQ(sys_->batonctl("action run scratch_cleanup --dry-run --wait", &out), 0) << out;
+  EXPECT_NE(out.find("a.tmp"), std::string::npos) << out;
+  EXPECT_NE(out.find("b.tmp"), std::string::npos) << out;
+  EXPECT_EQ(out.find("fresh.tmp"), std::string::npos) << "too young: " << out;
+  for (const char* name : {"a.tmp", "b.tmp", "keep.log", "fresh.tmp"})
+    EXPECT_TRUE(fs::exists(scratch / name)) << "a dry run deleted " << name;
+
+  ASSERT_EQ(sys_->batonctl("action run scratch_cleanup --wait", &out), 0) << out;
+  EXPECT_FALSE(fs::exists(scratch / "a.tmp"));
+  EXPECT_FALSE(fs::exists(scratch / "b.tmp"));
+  EXPECT_TRUE(fs::exists(scratch / "keep.log")) << "not matched by the pattern";
+  EXPECT_TRUE(fs::exists(scratch / "fresh.tmp")) << "not old enough";
+
+  ASSERT_EQ(sys_->batonctl("action runs --json", &out), 0) << out;
+  const auto runs = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(runs.is_array()) << out;
+  EXPECT_EQ(runs.size(), 2u) << "the dry run and the real one: " << out;
+
+  ASSERT_TRUE(eventually([&] {
+    std::string json;
+    return sys_->batonctl("check list --json", &json) == 0 && json.find("scratch_disk") != std::string::npos;
+  }, 20s));
+  const auto report = sys_->dir() / "daily_health.json";
+  ASSERT_EQ(sys_->batonctl("report --output " + report.string(), &out), 0) << out;
+  std::ifstream in(report);
+  const auto health = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(health.is_object()) << out;
+  EXPECT_TRUE(health.contains("overall_status"));
+  EXPECT_EQ(health["workers"][0]["id"], "w1") << health.dump(1);
+  EXPECT_TRUE(health["workers"][0]["health_score"].is_number()) << health.dump(1);
+}
+
+TEST_F(Ops, MaintenanceOutsideTheAllowedRootsIsRefusedWithTheReason) {
+  sys_->start_conductor(
+      "maintenance:\n  etc_cleanup:\n    action: cleanup\n    params: {dir: /etc, pattern: \"*\", older_than: 1d}\n");
+  sys_->start_worker("w1", "300ms", "[test]",
+                     "maintenance:\n  allowed_roots: [\"" + sys_->dir().string() + "\"]\n");
+  ASSERT_TRUE(eventually([&] { return sys_->worker("w1")["status"] == "online"; }, 15s));
+  std::string out;
+  EXPECT_EQ(sys_->batonctl("action run etc_cleanup --dry-run --wait", &out), 1) << out;
+  EXPECT_NE(out.find("allowed"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists("/etc/hostname") || fs::exists("/etc/passwd"));
+}
+
 }  // namespace
 }  // namespace baton

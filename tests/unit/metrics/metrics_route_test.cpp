@@ -1,3 +1,5 @@
+#include "conductor/alerts/alert_engine.hpp"
+#include "conductor/alerts/alert_store.hpp"
 #include "conductor/http/metrics_routes.hpp"
 #include "tests/unit/dashboard/api_fixture.hpp"
 #include "tests/unit/metrics/exposition_parser.hpp"
@@ -55,6 +57,34 @@ TEST_F(MetricsRouteTest, ExportsWhatTheDatabaseKnowsAtScrapeTime) {
   EXPECT_EQ(value(m, "baton_broker_connected"), 1);
   EXPECT_EQ(value(m, "baton_conductor_info", {{"version", "9.9.9-test"}}), 1);
   EXPECT_EQ(value(m, "baton_event_stream_clients"), 0);
+}
+
+TEST_F(MetricsRouteTest, ChecksPerfdataAndOpenAlertsBecomeLabelledGauges) {
+  {
+    auto& store = store_;
+    ASSERT_TRUE(store->begin_batch().ok());
+    CheckResultRecord disk;
+    disk.worker_id = "gpu-01";
+    disk.check = "disk_root";
+    disk.command_id = "c1";
+    disk.state = CheckState::warning;
+    disk.perfdata_json = R"([{"label":"/","value":83.5,"uom":"%","warn":"80"}])";
+    disk.at = clock_.now();
+    ASSERT_TRUE(store->record_check_result(disk).ok());
+    alerts::AlertEngine engine(alerts::default_alerts_config());
+    alerts::CaseProblem failed{"case-9", alerts::CaseProblem::Kind::failed, "step failed", clock_.now()};
+    ASSERT_TRUE(alerts::AlertStore(store->db()).save(engine.observe(failed)).ok());
+    ASSERT_TRUE(store->commit_batch().ok());
+  }
+  start_api();
+  const auto m = scrape();
+  EXPECT_EQ(value(m, "baton_check_perfdata", {{"worker", "gpu-01"}, {"check", "disk_root"}, {"label", "/"}, {"uom", "%"}}),
+            83.5);
+  EXPECT_EQ(value(m, "baton_check_state", {{"worker", "gpu-01"}, {"check", "disk_root"}}), 1);
+  EXPECT_EQ(value(m, "baton_checks", {{"state", "WARNING"}}), 1);
+  EXPECT_EQ(value(m, "baton_checks", {{"state", "CRITICAL"}}), 0);
+  EXPECT_EQ(value(m, "baton_alerts_open", {{"severity", "high"}}), 1) << "a failed case is high by default";
+  EXPECT_EQ(value(m, "baton_alerts_open", {{"severity", "critical"}}), 0);
 }
 
 TEST_F(MetricsRouteTest, RendersTheRegistryAndCountsRequestsByRoutePattern) {
