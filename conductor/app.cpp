@@ -73,9 +73,10 @@ Status ConductorApp::start() {
   if (auto st = alerting_->start(); !st) return make_error(st.error().code, "alerts: " + st.error().message);
   if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
   keeper_ = std::make_unique<DatabaseKeeper>(*store_, config_.database, clock_, config_.upkeep,
-                                             [this](std::function<void()> change) {
-                                               pipeline_->within_batch([&] { change(); });
-                                               (void)pipeline_->flush();
+                                             [this](std::function<void()> change) -> Status {
+                                               if (auto st = pipeline_->open_batch(); !st) return st;
+                                               change();
+                                               return pipeline_->flush();
                                              });
   if (auto st = keeper_->load(); !st) return make_error(st.error().code, "database upkeep: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.

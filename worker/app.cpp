@@ -202,6 +202,8 @@ void WorkerApp::shutdown(const char* why) {
 }
 
 void WorkerApp::say_goodbye_and_stop(const std::string& why) {
+  if (goodbye_sent_) return;  // the drain thread's post after a forced stop
+  goodbye_sent_ = true;
   auto log = log::logger("baton-worker");
   transport_->pause_consuming();
   heartbeat_timer_.cancel();
@@ -223,10 +225,26 @@ void WorkerApp::say_goodbye_and_stop(const std::string& why) {
   });
 }
 
-void WorkerApp::run() {
+void WorkerApp::wait_for_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (!ec) shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+    if (ec) return;
+    const char* name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+    if (draining_) {
+      // A second signal while draining: stop now; the jobs keep running
+      // under their supervisors and are re-adopted.
+      log::logger("baton-worker")->warn("{} while draining: stopping now", name);
+      draining_ = false;
+      jobs_->stop_waiting();
+      say_goodbye_and_stop(name);
+      return;
+    }
+    shutdown(name);
+    if (draining_) wait_for_signal();
   });
+}
+
+void WorkerApp::run() {
+  wait_for_signal();
   // The first heartbeat goes out right away rather than one interval late.
   asio::post(io_, [this] { send_heartbeat(); });
   schedule_heartbeat();

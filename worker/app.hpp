@@ -39,6 +39,7 @@ class WorkerApp {
   void send_heartbeat();
   void gpu_loop();
   void shutdown(const char* why);
+  void wait_for_signal();
   void say_goodbye_and_stop(const std::string& why);
 
   WorkerConfig config_;
@@ -61,6 +62,7 @@ class WorkerApp {
   bool stopping_ = false;
   // Stopping, but heartbeats go on until the running jobs are done.
   bool draining_ = false;
+  bool goodbye_sent_ = false;
   std::thread drain_thread_;
 };
 

@@ -84,11 +84,11 @@ void Alerting::record_outcome(const alerts::NotificationAttempt& attempt) {
   });
 }
 
-void Alerting::apply(const alerts::EngineOutput& output) {
-  if (output.empty()) return;
+Status Alerting::apply(const alerts::EngineOutput& output) {
+  if (output.empty()) return {};
   if (auto st = alert_store_.save(output); !st) {
     log_->error("saving alerts: {}", st.error().message);
-    return;
+    return st;
   }
   for (auto& message : alerts::messages_for(output, clock_.now())) unsent_.push_back(std::move(message));
   if (metrics_)
@@ -100,6 +100,7 @@ void Alerting::apply(const alerts::EngineOutput& output) {
       events_("alert", nlohmann::json{{"id", a.id}, {"key", a.key}, {"open", a.open}, {"hard", a.hard},
                                       {"severity", alerts::to_string(a.severity)}, {"level", a.escalation_level}}
                            .dump());
+  return {};
 }
 
 void Alerting::after_commit(bool committed) {
@@ -122,7 +123,7 @@ void Alerting::save_run(const alerts::RemediationRun& run) {
 
 void Alerting::escalate(const std::string& key, const std::string& reason) {
   auto out = engine_.escalate_now(key, reason, clock_.now());
-  if (out) apply(*out);
+  if (out) (void)apply(*out);
   else log_->warn("cannot escalate {}: {}", key, out.error().message);
 }
 
@@ -153,7 +154,7 @@ void Alerting::on_check(const CheckResultRecord& r) {
     save_run(update->run);
     if (update->escalate) escalate(alerts::AlertEngine::check_key(r.worker_id, r.check), update->reason);
   }
-  apply(engine_.observe(obs));
+  (void)apply(engine_.observe(obs));
   const alerts::AlertRecord* alert = engine_.find_key(alerts::AlertEngine::check_key(r.worker_id, r.check));
   if (!alert || !alert->hard) return;  // remediation answers a hard problem, like a human would
   auto decision = remediation_.decide(obs, obs.at);
@@ -172,11 +173,11 @@ void Alerting::on_case(const CaseRecord& record, CaseScheduler::Problem problem,
     return;
   p.message = message;
   p.at = clock_.now();
-  apply(engine_.observe(p));
+  (void)apply(engine_.observe(p));
 }
 
 void Alerting::on_worker(const WorkerRecord& worker) {
-  apply(engine_.observe(alerts::WorkerLiveness{worker.id, worker.online, clock_.now()}));
+  (void)apply(engine_.observe(alerts::WorkerLiveness{worker.id, worker.online, clock_.now()}));
 }
 
 void Alerting::on_maintenance_result(const v1::MaintenanceResult& result) {
@@ -193,7 +194,7 @@ void Alerting::on_maintenance_result(const v1::MaintenanceResult& result) {
 
 void Alerting::tick() {
   const TimePoint now = clock_.now();
-  apply(engine_.tick(now));
+  (void)apply(engine_.tick(now));
   for (const auto& run : remediation_.due_verifications(now)) {
     save_run(run);
     auto sent = tasks_.run_now(TaskDefinition::Kind::check, run.check, run.worker_id, std::nullopt);
@@ -205,13 +206,13 @@ Result<alerts::AlertRecord> Alerting::acknowledge(int64_t alert_id, const std::s
                                                   const std::string& comment, std::optional<TimePoint> until) {
   auto out = engine_.acknowledge(alert_id, author, comment, until, clock_.now());
   if (!out) return out.error();
-  apply(*out);
+  if (auto st = apply(*out); !st) return st.error();
   return *engine_.find(alert_id);
 }
 
 Result<alerts::Silence> Alerting::add_silence(alerts::Silence silence) {
   auto out = engine_.add_silence(std::move(silence), clock_.now());
-  apply(out);
+  if (auto st = apply(out); !st) return st.error();
   if (out.silences.empty()) return make_error(Errc::invalid_argument, "the silence was not added");
   return out.silences.back();
 }
@@ -219,13 +220,12 @@ Result<alerts::Silence> Alerting::add_silence(alerts::Silence silence) {
 Status Alerting::expire_silence(int64_t silence_id) {
   auto out = engine_.expire_silence(silence_id, clock_.now());
   if (!out) return out.error();
-  apply(*out);
-  return {};
+  return apply(*out);
 }
 
 Result<alerts::MaintenanceWindow> Alerting::add_maintenance(alerts::MaintenanceWindow window) {
   auto out = engine_.add_maintenance(std::move(window), clock_.now());
-  apply(out);
+  if (auto st = apply(out); !st) return st.error();
   if (out.maintenance_windows.empty()) return make_error(Errc::invalid_argument, "the window was not added");
   return out.maintenance_windows.back();
 }
@@ -233,8 +233,7 @@ Result<alerts::MaintenanceWindow> Alerting::add_maintenance(alerts::MaintenanceW
 Status Alerting::end_maintenance(int64_t window_id) {
   auto out = engine_.end_maintenance(window_id, clock_.now());
   if (!out) return out.error();
-  apply(*out);
-  return {};
+  return apply(*out);
 }
 
 bool Alerting::holds(const std::string& worker_id, TimePoint now) const {

@@ -74,7 +74,9 @@ class Alerting {
   const alerts::AlertEngine& engine() const { return engine_; }
 
  private:
-  void apply(const alerts::EngineOutput& output);
+  // Saves what changed and queues its notifications; an error means nothing
+  // of it will be sent.
+  Status apply(const alerts::EngineOutput& output);
   void save_run(const alerts::RemediationRun& run);
   void escalate(const std::string& key, const std::string& reason);
   void start_remediation(alerts::RemediationRun run);

@@ -507,9 +507,11 @@ Status CaseScheduler::on_step_rejected(const v1::StepRejected& e) {
 
 Status CaseScheduler::on_running_steps(const v1::RunningSteps& e) {
   std::set<std::tuple<std::string, unsigned, unsigned>> reported;
+  const TimePoint now = clock_.now();
   for (const auto& ref : e.steps()) {
     reported.emplace(ref.case_id(), ref.step_index(), ref.attempt());
-    current(ref, true);  // stops attempts we have given up on
+    // stops attempts we have given up on; a listed current one is alive
+    if (Active* a = current(ref, true)) a->job_seen = now;
   }
   // What we think runs there but the worker does not list: either it finished
   // (the worker re-reports its result from jobs.db) or the command never
@@ -522,6 +524,10 @@ Status CaseScheduler::on_running_steps(const v1::RunningSteps& e) {
 }
 
 Status CaseScheduler::on_worker_registered(const std::string& worker_id) {
+  // Its job heartbeats restart now: the reconcile below answers for the gap.
+  const TimePoint now = clock_.now();
+  for (auto& [_, a] : active_)
+    if (a.attempt && a.attempt->worker_id == worker_id) a.job_seen = now;
   v1::Envelope e;
   e.mutable_reconcile()->set_reason("worker registered");
   send(worker_id, std::move(e), false);

@@ -1,5 +1,7 @@
 #include "conductor/core/database_keeper.hpp"
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "common/log/logging.hpp"
@@ -58,7 +60,7 @@ Result<std::map<std::string, int64_t>> DatabaseKeeper::housekeep() {
   const TimePoint now = clock_.now();
   std::map<std::string, int64_t> deleted;
   Status failed;
-  in_batch_([&] {
+  const Status committed = in_batch_([&] {
     using Prune = Result<int64_t> (ConductorStore::*)(TimePoint);
     const std::map<std::string, Prune> prunes = {{"check_history", &ConductorStore::prune_check_history},
                                                  {"maintenance_runs", &ConductorStore::prune_maintenance_runs},
@@ -76,10 +78,13 @@ Result<std::map<std::string, int64_t>> DatabaseKeeper::housekeep() {
     }
   });
   if (!failed) return failed.error();
+  if (!committed) return committed.error();
   // After the commit: a checkpoint cannot run inside a transaction.
+  // PASSIVE: copies what it can without waiting for the API's or the
+  // backup's readers, so the core never stalls on them.
   store_.db().reset_statements();
-  auto checkpoint = sqlite::wal_checkpoint_truncate(store_.db().handle());
-  if (!checkpoint) return checkpoint.error();
+  if (sqlite3_wal_checkpoint_v2(store_.db().handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) != SQLITE_OK)
+    return make_error(Errc::database, "wal_checkpoint(PASSIVE): " + store_.db().error_message());
   return deleted;
 }
 
@@ -121,10 +126,11 @@ void DatabaseKeeper::tick() {
     }
     book_->mark_fired(run, now);
   }
-  in_batch_([&] {
+  const Status committed = in_batch_([&] {
     if (auto st = history_.record(book_->take_history_changes()); !st)
       log_->error("recording upkeep runs: {}", st.error().message);
   });
+  if (!committed) log_->error("recording upkeep runs: {}", committed.error().message);
 }
 
 }  // namespace baton::conductor

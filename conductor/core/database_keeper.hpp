@@ -29,7 +29,7 @@ struct DatabaseUpkeepConfig {
       {"maintenance_runs", std::chrono::hours(24 * 90)},
       {"case_problems", std::chrono::hours(24 * 90)},
       {"worker_history", std::chrono::hours(24 * 90)}};
-  // Retention deletes, then a WAL checkpoint (TRUNCATE).
+  // Retention deletes, then a passive WAL checkpoint.
   ScheduleSpec housekeeping;
   // A verified online backup into backup_dir, keeping backup_keep of them.
   std::string backup_dir;  // empty: no scheduled backup
@@ -44,8 +44,8 @@ struct DatabaseUpkeepConfig {
 // own connection so the core keeps writing meanwhile.
 class DatabaseKeeper {
  public:
-  // Opens a batch, runs the change, commits.
-  using InBatch = std::function<void(std::function<void()>)>;
+  // Opens a batch, runs the change, commits; returns the commit's status.
+  using InBatch = std::function<Status(std::function<void()>)>;
 
   DatabaseKeeper(ConductorStore& store, std::string database_path, const Clock& clock, DatabaseUpkeepConfig config,
                  InBatch in_batch);

@@ -73,6 +73,10 @@ class EventPipeline {
     return change();
   }
 
+  // Opens the write batch (a no-op when one is open): work from other
+  // threads runs in it and commits with flush().
+  Status open_batch() { return store_.begin_batch(); }
+
   size_t pending() const { return batch_.size(); }
   const PipelineStats& stats() const { return stats_; }
 

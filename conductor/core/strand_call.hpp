@@ -36,6 +36,11 @@ class StrandCall {
         promise->set_value(closed);
         return;
       }
+      // One transaction for everything the request writes.
+      if (auto opened = pipeline_.open_batch(); !opened) {
+        promise->set_value(opened.error());
+        return;
+      }
       Result<T> result = work();
       Status committed = pipeline_.flush();
       if (result.ok() && !committed.ok()) {

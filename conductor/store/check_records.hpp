@@ -31,6 +31,10 @@ struct CheckResultRecord {
   unsigned consecutive = 1;
 };
 
+// What recording a result did: nothing (a redelivery), history only (older
+// than the latest, e.g. reordered), or it is the new latest state.
+enum class CheckRecorded { duplicate, history_only, latest };
+
 struct CheckFilter {
   std::string worker_id;
   std::string check;

@@ -67,7 +67,7 @@ std::optional<CheckState> parse_check_state(const std::string& text) {
   return std::nullopt;
 }
 
-Result<bool> ConductorStore::record_check_result(CheckResultRecord& r) {
+Result<CheckRecorded> ConductorStore::record_check_result(CheckResultRecord& r) {
   auto insert = db_.prepare(std::string("INSERT OR IGNORE INTO check_history (") + kCheckColumns +
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!insert) return insert.error();
@@ -75,7 +75,7 @@ Result<bool> ConductorStore::record_check_result(CheckResultRecord& r) {
       .bind(6, r.output_truncated ? 1 : 0).bind(7, r.perfdata_json).bind(8, static_cast<int64_t>(r.duration.count()))
       .bind(9, to_unix_ms(r.at)).bind(10, r.command_id).bind(11, r.schedule);
   if (auto st = (*insert)->run(); !st) return st.error();
-  if (db_.changes() == 0) return false;
+  if (db_.changes() == 0) return CheckRecorded::duplicate;
 
   auto previous = db_.prepare(
       "SELECT state, state_since_ms, consecutive, at_ms FROM check_latest WHERE worker_id = ?1 AND check_name = ?2");
@@ -89,7 +89,7 @@ Result<bool> ConductorStore::record_check_result(CheckResultRecord& r) {
     const auto prev_at = from_unix_ms((*previous)->column_int(3));
     // A result older than the latest one (reordered delivery) goes to the
     // history only.
-    if (r.at < prev_at) return true;
+    if (r.at < prev_at) return CheckRecorded::history_only;
     if ((*previous)->column_text(0) == to_string(r.state)) {
       r.state_since = from_unix_ms((*previous)->column_int(1));
       r.consecutive = static_cast<unsigned>((*previous)->column_int(2)) + 1;
@@ -104,7 +104,7 @@ Result<bool> ConductorStore::record_check_result(CheckResultRecord& r) {
       .bind(9, to_unix_ms(r.at)).bind(10, r.command_id).bind(11, r.schedule).bind(12, to_unix_ms(r.state_since))
       .bind(13, r.consecutive);
   if (auto st = (*upsert)->run(); !st) return st.error();
-  return true;
+  return CheckRecorded::latest;
 }
 
 Result<std::vector<CheckResultRecord>> ConductorStore::latest_checks(const CheckFilter& filter) {

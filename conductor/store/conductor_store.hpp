@@ -48,10 +48,10 @@ class ConductorStore {
   Result<std::vector<StepAttemptRecord>> step_attempts(const std::string& case_id);
   Result<std::map<std::string, unsigned>> count_cases_by_status();
 
-  // Checks (check_store.cpp). Records a result in the history and the latest
-  // table, filling in state_since and consecutive; false when this (worker,
-  // command) result was recorded before (a redelivery), which changes nothing.
-  Result<bool> record_check_result(CheckResultRecord& result);
+  // Checks (check_store.cpp). Records a result in the history and, unless an
+  // newer one is there, the latest table, filling in state_since and
+  // consecutive. A (worker, command) result seen before changes nothing.
+  Result<CheckRecorded> record_check_result(CheckResultRecord& result);
   Result<std::vector<CheckResultRecord>> latest_checks(const CheckFilter& filter);
   Result<std::vector<CheckResultRecord>> check_history(const CheckFilter& filter);
   Status insert_maintenance_run(const MaintenanceRunRecord& run);

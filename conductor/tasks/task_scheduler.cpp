@@ -58,6 +58,7 @@ Status TaskScheduler::load() {
   auto history = history_.load();
   if (!history) return history.error();
   book_ = std::make_unique<ScheduleBook>(clock_, std::move(*history));
+  if (hold_) book_->set_hold(hold_);
   for (const auto& [name, task] : tasks_)
     if (task.schedule)
       if (auto st = book_->add_schedule(*task.schedule, targets_of(task)); !st) return st;
@@ -210,9 +211,11 @@ Status TaskScheduler::on_check_result(const v1::CheckResult& r) {
   record.perfdata_json = perfdata_json(r);
   record.duration = std::chrono::milliseconds(r.duration_ms());
   record.at = finished_at(r.finished_at(), clock_.now());
-  auto fresh = store_.record_check_result(record);
-  if (!fresh) return fresh.error();
-  if (*fresh && check_listener_) check_listener_(record);
+  auto recorded = store_.record_check_result(record);
+  if (!recorded) return recorded.error();
+  // Only the new latest state counts for alerting: an older result that
+  // arrived late must not resolve or reopen anything.
+  if (*recorded == CheckRecorded::latest && check_listener_) check_listener_(record);
   return {};
 }
 

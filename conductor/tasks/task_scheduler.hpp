@@ -79,7 +79,10 @@ class TaskScheduler {
     maintenance_listener_ = std::move(listener);
   }
   // Schedules whose targets are held (maintenance windows) do not fire.
-  void set_hold(ScheduleBook::HoldPredicate hold) { book_->set_hold(std::move(hold)); }
+  void set_hold(ScheduleBook::HoldPredicate hold) {
+    hold_ = std::move(hold);
+    book_->set_hold(hold_);
+  }
 
   std::vector<ScheduledTarget> scheduled() const;
   const std::map<std::string, TaskDefinition>& tasks() const { return tasks_; }
@@ -97,6 +100,7 @@ class TaskScheduler {
   const Clock& clock_;
   std::map<std::string, TaskDefinition> tasks_;  // by "check:<name>" / "maintenance:<name>"
   std::unique_ptr<ScheduleBook> book_;
+  ScheduleBook::HoldPredicate hold_;  // kept: load() replaces the book
   ScheduleStore history_;
   CheckListener check_listener_;
   std::function<void(const v1::MaintenanceResult&)> maintenance_listener_;

@@ -459,6 +459,24 @@ TEST_F(CaseSchedulerTest, AnOfflineWorkersJobsAreNotJudgedByJobHeartbeats) {
   EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its jobs run on; reconciled when it returns";
 }
 
+TEST_F(CaseSchedulerTest, AWorkerBackFromAStopIsNotJudgedStuckBeforeItsFirstHeartbeat) {
+  CasesConfig config;
+  config.job_heartbeat_timeout = 30s;
+  make_scheduler(config);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  v1::WorkerStopping bye;
+  bye.set_worker_id("w1");
+  bye.set_jobs_left_running(true);
+  ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  clock_.advance(40s);  // away longer than the job heartbeat timeout
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(scheduler_->on_worker_registered("w1").ok());
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its reconcile answer is on the way";
+}
+
 }  // namespace
 }  // namespace baton::conductor
 

@@ -29,10 +29,10 @@ class DatabaseKeeperTest : public ::testing::Test {
   }
   void make_keeper(DatabaseUpkeepConfig config) {
     keeper_ = std::make_unique<DatabaseKeeper>(*store_, db_path_, clock_, std::move(config),
-                                               [this](std::function<void()> change) {
-                                                 ASSERT_TRUE(store_->begin_batch().ok());
+                                               [this](std::function<void()> change) -> Status {
+                                                 if (auto st = store_->begin_batch(); !st) return st;
                                                  change();
-                                                 ASSERT_TRUE(store_->commit_batch().ok());
+                                                 return store_->commit_batch();
                                                });
     ASSERT_TRUE(keeper_->load().ok());
   }

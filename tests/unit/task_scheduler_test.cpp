@@ -214,5 +214,31 @@ TEST_F(TaskSchedulerTest, ManualRunsSayWhyTheyCannotBeSent) {
   EXPECT_EQ(ghost.error().code, Errc::not_found);
 }
 
+TEST_F(TaskSchedulerTest, AHoldSetBeforeLoadingStillHoldsTheSchedules) {
+  scheduler_ = std::make_unique<TaskScheduler>(*store_, transport_, *registry_, clock_, tasks_);
+  scheduler_->set_hold([](const std::string&, const std::string& target, TimePoint) { return target == "gpu-1"; });
+  ASSERT_TRUE(scheduler_->load().ok());  // the app sets the hold first, then loads
+  add_worker("gpu-1", {"gpu"});
+  add_worker("gpu-2", {"gpu"});
+  ASSERT_TRUE(scheduler_->refresh_targets().ok());
+  ASSERT_TRUE(scheduler_->tick().ok());
+  const auto commands = sent();
+  ASSERT_EQ(commands.size(), 1u) << "gpu-1 is in a maintenance window";
+  EXPECT_EQ(commands[0].first, "worker.gpu-2");
+}
+
+TEST_F(TaskSchedulerTest, AResultOlderThanTheLatestGoesToTheHistoryOnlyAndNotToAlerting) {
+  add_worker("gpu-1", {"gpu"});
+  std::vector<CheckResultRecord> heard;
+  scheduler_->set_check_listener([&](const CheckResultRecord& r) { heard.push_back(r); });
+  clock_.advance(60s);
+  ASSERT_TRUE(scheduler_->on_check_result(result("gpu-1", "new", v1::CHECK_STATE_CRITICAL)).ok());
+  clock_.advance(-30s);
+  ASSERT_TRUE(scheduler_->on_check_result(result("gpu-1", "late", v1::CHECK_STATE_OK)).ok());
+  ASSERT_EQ(heard.size(), 1u) << "a late OK must not resolve a newer CRITICAL";
+  EXPECT_EQ(store_->latest_checks({}).value().at(0).state, CheckState::critical);
+  EXPECT_EQ(store_->check_history({}).value().size(), 2u);
+}
+
 }  // namespace
 }  // namespace baton::conductor

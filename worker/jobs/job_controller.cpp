@@ -316,7 +316,15 @@ size_t JobController::running_count() const {
 
 bool JobController::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return changed_.wait_for(lock, timeout, [this] { return running_.empty(); });
+  return changed_.wait_for(lock, timeout, [this] { return running_.empty() || stop_waiting_; }) && running_.empty();
+}
+
+void JobController::stop_waiting() {
+  {
+    std::lock_guard lock(mu_);
+    stop_waiting_ = true;
+  }
+  changed_.notify_all();
 }
 
 void JobController::watch_loop() {

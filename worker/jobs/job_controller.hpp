@@ -59,6 +59,8 @@ class JobController {
   size_t running_count() const;
   // true once no job runs; false when the timeout passes first.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Ends every wait_idle() now (a forced stop while draining).
+  void stop_waiting();
 
  private:
   struct Job {
@@ -92,6 +94,7 @@ class JobController {
   std::map<JobKey, Job> running_;
   bool stopping_ = false;
   bool wake_ = false;
+  bool stop_waiting_ = false;
   std::thread watcher_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
