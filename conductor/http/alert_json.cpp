@@ -58,6 +58,14 @@ Status read_note(const json& body, std::string& comment, std::string& author) {
   return {};
 }
 
+// "disk_root on gpu-01: DISK CRITICAL …", "case c-17: …", "worker gpu-01: …".
+std::string summary(const alerts::AlertRecord& a) {
+  const std::string where = !a.check.empty()     ? a.check + " on " + a.worker_id
+                            : !a.case_id.empty() ? "case " + a.case_id
+                                                 : "worker " + a.worker_id;
+  return a.last_output.empty() ? where : where + ": " + a.last_output;
+}
+
 }  // namespace
 
 json alert_to_json(const alerts::AlertRecord& alert, TimePoint now) {
@@ -77,6 +85,7 @@ json alert_to_json(const alerts::AlertRecord& alert, TimePoint now) {
       {"case_id", alert.case_id},
       {"labels", labels_json(alert.labels)},
       {"severity", to_string(alert.severity)},
+      {"summary", summary(alert)},
       {"state", alert.open ? "open" : "resolved"},
       {"last_state", to_string(alert.last_state)},
       {"hard", alert.hard},

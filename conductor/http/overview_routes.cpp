@@ -5,8 +5,10 @@
 
 #include "baton/events.pb.h"
 #include "conductor/alerts/alert_store.hpp"
+#include "conductor/http/alert_json.hpp"
 #include "conductor/http/case_json.hpp"
 #include "conductor/http/health.hpp"
+#include "conductor/http/ops_json.hpp"
 #include "conductor/http/report.hpp"
 #include "conductor/http/route_support.hpp"
 #include "conductor/http/worker_json.hpp"
@@ -120,37 +122,6 @@ Status read_snapshot(ConductorStore& store, TimePoint now, Snapshot& out) {
   return {};
 }
 
-// "disk_root on gpu-01: DISK CRITICAL …", "case c-17: …", "worker gpu-01 offline".
-std::string alert_summary(const alerts::AlertRecord& a) {
-  std::string where = !a.check.empty()     ? a.check + " on " + a.worker_id
-                      : !a.case_id.empty() ? "case " + a.case_id
-                                           : "worker " + a.worker_id;
-  return a.last_output.empty() ? where : where + ": " + a.last_output;
-}
-
-json alert_json(const alerts::AlertRecord& a) {
-  json j = {{"id", a.id},
-            {"key", a.key},
-            {"kind", alerts::to_string(a.kind)},
-            {"severity", alerts::to_string(a.severity)},
-            {"summary", alert_summary(a)},
-            {"worker_id", a.worker_id},
-            {"check", a.check},
-            {"case_id", a.case_id},
-            {"hard", a.hard},
-            {"flapping", a.flapping},
-            {"silenced", a.silenced || a.in_maintenance || a.dependent},
-            {"acknowledged", a.acknowledged},
-            {"opened_at", format_rfc3339(a.first_seen)}};
-  // Levels are L1..L4 to people; -1 (not yet notified) has no level.
-  if (a.escalation_level >= 0) j["escalation_level"] = a.escalation_level + 1;
-  return j;
-}
-
-json check_json(const CheckResultRecord& c) {
-  return {{"worker_id", c.worker_id}, {"name", c.check}, {"state", to_string(c.state)}, {"output", c.output},
-          {"since", format_rfc3339(c.state_since)}};
-}
 
 json worker_json(const WorkerRecord& worker, TimePoint now) {
   auto out = worker_to_json(worker, now);
@@ -227,12 +198,12 @@ http::ServerResponse overview(const OverviewDeps& deps) {
       {"cases", cases_json(snapshot, now)},
       {"alerts", {{"open", [&] {
                      json open = json::array();
-                     for (const auto& a : snapshot.open_alerts) open.push_back(alert_json(a));
+                     for (const auto& a : snapshot.open_alerts) open.push_back(alert_to_json(a, now));
                      return open;
                    }()}}},
       {"checks", {{"failing", [&] {
                      json failing = json::array();
-                     for (const auto& c : snapshot.failing_checks) failing.push_back(check_json(c));
+                     for (const auto& c : snapshot.failing_checks) failing.push_back(check_to_json(c, now, true));
                      return failing;
                    }()}}},
       {"throughput",

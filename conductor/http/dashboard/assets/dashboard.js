@@ -244,15 +244,16 @@
   }
 
   function alertRow(a) {
-    const text = a.summary || a.message || a.name || a.check || "alert";
+    const text = a.summary || a.key;
     const button = el("button", { type: "button", text: a.acknowledged ? "Acked" : "Ack", disabled: !!a.acknowledged,
       onclick: () => ack(a.id, button) });
     return Object.assign([
       pill(a.severity || "unknown", (a.severity || "").toLowerCase()),
       el("span", { class: "alert-text", text }),
-      a.worker_id || a.target || "—",
-      a.escalation_level !== undefined ? `level ${a.escalation_level}` : "—",
-      time(a.opened_at || a.created_at),
+      a.worker_id || "—",
+      // 0-based in the API (-1: nobody notified yet); L1..L4 to people.
+      a.escalation_level >= 0 ? `level ${a.escalation_level + 1}` : "—",
+      time(a.first_seen),
       button,
     ], { id: a.id });
   }
@@ -265,8 +266,8 @@
     const failing = (o.checks && o.checks.failing) || [];
     replace($("checks-list"), failing.length
       ? table(["State", "Check", "Worker", "Output"], failing.map((c) => Object.assign([
-        pill(c.state || "unknown", (c.state || "").toLowerCase()), c.name || c.check || "", c.worker_id || "—", c.output || "",
-      ], { id: `${c.worker_id}/${c.name}` })), [3])
+        pill(c.state, c.state.toLowerCase()), c.check, c.worker_id, c.output,
+      ], { id: `${c.worker_id}/${c.check}` })), [3])
       : empty("No failing checks."));
   }
 
