@@ -52,10 +52,7 @@ Status ConductorApp::start() {
   pipeline_->set_task_scheduler(tasks_.get());
   alerting_ = std::make_unique<Alerting>(
       *store_, clock_, config_.alerts, *tasks_, *workers_, [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
-      [this](std::function<void()> change) {
-        pipeline_->within_batch([&] { change(); });
-        (void)pipeline_->flush();
-      });
+      [this](std::function<void()> change) { return in_batch(std::move(change)); });
   pipeline_->add_commit_listener([this](bool committed) { alerting_->after_commit(committed); });
   tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
   tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {
@@ -73,11 +70,7 @@ Status ConductorApp::start() {
   if (auto st = alerting_->start(); !st) return make_error(st.error().code, "alerts: " + st.error().message);
   if (auto st = tasks_->load(); !st) return make_error(st.error().code, "schedules: " + st.error().message);
   keeper_ = std::make_unique<DatabaseKeeper>(*store_, config_.database, clock_, config_.upkeep,
-                                             [this](std::function<void()> change) -> Status {
-                                               if (auto st = pipeline_->open_batch(); !st) return st;
-                                               change();
-                                               return pipeline_->flush();
-                                             });
+                                             [this](std::function<void()> change) { return in_batch(std::move(change)); });
   if (auto st = keeper_->load(); !st) return make_error(st.error().code, "database upkeep: " + st.error().message);
   // Resends in-flight steps: published once the transport connects.
   if (auto st = cases_->load(); !st) return st;
@@ -117,6 +110,12 @@ Status ConductorApp::start() {
   log->info("broker {}", amqp::redacted_url(config_.broker));
   transport_->start();
   return {};
+}
+
+Status ConductorApp::in_batch(std::function<void()> change) {
+  if (auto st = pipeline_->open_batch(); !st) return st;
+  change();
+  return pipeline_->flush();
 }
 
 void ConductorApp::observe_components() {

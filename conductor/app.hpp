@@ -40,6 +40,9 @@ class ConductorApp {
   void on_delivery(amqp::Delivery delivery);
   // Metrics and the dashboard's live events, fed by the components' listeners.
   void observe_components();
+  // Strand-side writes outside an event (timers, notification outcomes):
+  // open the batch, change, commit.
+  Status in_batch(std::function<void()> change);
   void schedule_sweep();
   void shutdown(const char* why);
 

@@ -78,10 +78,11 @@ void Alerting::stop() {
 
 void Alerting::record_outcome(const alerts::NotificationAttempt& attempt) {
   if (metrics_) metrics_->notifications.with({attempt.channel, to_string(attempt.outcome)}).inc();
-  in_batch_([this, attempt] {
+  const Status committed = in_batch_([this, attempt] {
     if (auto st = alert_store_.record_notification(attempt); !st)
       log_->error("recording a notification: {}", st.error().message);
   });
+  if (!committed) log_->error("recording a notification: {}", committed.error().message);
 }
 
 Status Alerting::apply(const alerts::EngineOutput& output) {

@@ -14,6 +14,7 @@
 #include "conductor/alerts/remediation_policy.hpp"
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/conductor_metrics.hpp"
+#include "conductor/core/database_keeper.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
 #include "conductor/tasks/task_scheduler.hpp"
@@ -31,8 +32,8 @@ namespace baton::conductor {
 class Alerting {
  public:
   using Post = std::function<void(std::function<void()>)>;
-  // Opens a batch, runs the change, commits (EventPipeline::within_batch + flush).
-  using InBatch = std::function<void(std::function<void()>)>;
+  // Opens a batch, runs the change, commits; the commit's status.
+  using InBatch = DatabaseKeeper::InBatch;
 
   Alerting(ConductorStore& store, const Clock& clock, alerts::AlertsConfig config, TaskScheduler& tasks,
            WorkerRegistry& workers, Post post, InBatch in_batch);

@@ -54,6 +54,16 @@ class StrandCall {
     return future.get();
   }
 
+  // For work that answers with a Status only.
+  Status operator()(std::function<Status()> work) {
+    auto r = operator()<bool>([work = std::move(work)]() -> Result<bool> {
+      if (auto st = work(); !st) return st.error();
+      return true;
+    });
+    if (!r) return r.error();
+    return {};
+  }
+
  private:
   boost::asio::io_context& io_;
   EventPipeline& pipeline_;

@@ -4,15 +4,6 @@
 
 namespace baton::conductor {
 
-Status StrandOpsService::status_of(std::function<Status()> work) {
-  auto r = strand_.operator()<bool>([work = std::move(work)]() -> Result<bool> {
-    if (auto st = work(); !st) return st.error();
-    return true;
-  });
-  if (!r) return r.error();
-  return {};
-}
-
 Result<std::vector<TriggeredRun>> StrandOpsService::run_task(TaskDefinition::Kind kind, const std::string& name,
                                                              const std::string& worker_id,
                                                              std::optional<bool> dry_run) {
@@ -44,7 +35,7 @@ Result<alerts::Silence> StrandOpsService::add_silence(alerts::Silence silence) {
 }
 
 Status StrandOpsService::expire_silence(int64_t silence_id) {
-  return status_of([this, silence_id] { return alerting_.expire_silence(silence_id); });
+  return strand_([this, silence_id] { return alerting_.expire_silence(silence_id); });
 }
 
 Result<std::vector<alerts::Silence>> StrandOpsService::silences() {
@@ -62,7 +53,7 @@ Result<alerts::MaintenanceWindow> StrandOpsService::add_maintenance(alerts::Main
 }
 
 Status StrandOpsService::end_maintenance(int64_t window_id) {
-  return status_of([this, window_id] { return alerting_.end_maintenance(window_id); });
+  return strand_([this, window_id] { return alerting_.end_maintenance(window_id); });
 }
 
 Result<std::vector<alerts::MaintenanceWindow>> StrandOpsService::maintenance_windows() {

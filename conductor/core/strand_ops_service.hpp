@@ -26,8 +26,6 @@ class StrandOpsService final : public OpsService {
   Result<std::vector<alerts::MaintenanceWindow>> maintenance_windows() override;
 
  private:
-  Status status_of(std::function<Status()> work);
-
   StrandCall& strand_;
   TaskScheduler& tasks_;
   Alerting& alerting_;

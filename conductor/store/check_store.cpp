@@ -34,15 +34,17 @@ constexpr const char* kCheckWhere =
     " WHERE (?1 IS NULL OR worker_id = ?1) AND (?2 IS NULL OR check_name = ?2) AND (?3 IS NULL OR state = ?3)"
     " AND (?4 IS NULL OR command_id = ?4)";
 
+// An empty filter value matches everything: bound as NULL for `?n IS NULL`.
+void bind_filter(sqlite::Statement& s, int index, const std::string& value) {
+  if (value.empty()) s.bind_null(index);
+  else s.bind(index, value);
+}
+
 void bind_check_filter(sqlite::Statement& s, const CheckFilter& f) {
-  auto text_or_null = [&](int i, const std::string& v) {
-    if (v.empty()) s.bind_null(i);
-    else s.bind(i, v);
-  };
-  text_or_null(1, f.worker_id);
-  text_or_null(2, f.check);
-  text_or_null(3, f.state ? std::string(to_string(*f.state)) : std::string());
-  text_or_null(4, f.command_id);
+  bind_filter(s, 1, f.worker_id);
+  bind_filter(s, 2, f.check);
+  bind_filter(s, 3, f.state ? std::string(to_string(*f.state)) : std::string());
+  bind_filter(s, 4, f.command_id);
   s.bind(5, f.limit);
 }
 
@@ -160,13 +162,9 @@ Result<std::vector<MaintenanceRunRecord>> ConductorStore::maintenance_runs(const
       "(?2 IS NULL OR task = ?2) AND (?3 IS NULL OR command_id = ?3) ORDER BY requested_ms DESC LIMIT ?4");
   if (!stmt) return stmt.error();
   auto& s = **stmt;
-  auto text_or_null = [&](int i, const std::string& v) {
-    if (v.empty()) s.bind_null(i);
-    else s.bind(i, v);
-  };
-  text_or_null(1, f.worker_id);
-  text_or_null(2, f.task);
-  text_or_null(3, f.command_id);
+  bind_filter(s, 1, f.worker_id);
+  bind_filter(s, 2, f.task);
+  bind_filter(s, 3, f.command_id);
   s.bind(4, f.limit);
   return read_all<MaintenanceRunRecord>(s, [](const sqlite::Statement& s) {
     MaintenanceRunRecord r;

@@ -21,6 +21,12 @@ const char* to_string(TaskDefinition::Kind kind) {
   return kind == TaskDefinition::Kind::check ? "check" : "maintenance";
 }
 
+std::string task_key(TaskDefinition::Kind kind, const std::string& name) {
+  return std::string(to_string(kind)) + ":" + name;
+}
+
+std::string TaskDefinition::schedule_name() const { return task_key(kind, name); }
+
 bool TargetSelector::matches(const WorkerRecord& worker) const {
   if (workers.empty() && labels.empty()) return true;
   if (std::find(workers.begin(), workers.end(), worker.id) != workers.end()) return true;

@@ -35,8 +35,11 @@ struct TaskDefinition {
   std::optional<ScheduleSpec> schedule;  // none: run only on request
 
   // The ScheduleBook name: kinds share one book, so they are prefixed.
-  std::string schedule_name() const { return (kind == Kind::check ? "check:" : "maintenance:") + name; }
+  std::string schedule_name() const;
 };
+
+// "check:<name>" / "maintenance:<name>": a task's key among all tasks.
+std::string task_key(TaskDefinition::Kind kind, const std::string& name);
 
 const char* to_string(TaskDefinition::Kind kind);
 

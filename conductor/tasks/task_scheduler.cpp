@@ -85,10 +85,7 @@ const TaskDefinition* TaskScheduler::by_schedule(const std::string& schedule_nam
 }
 
 const TaskDefinition* TaskScheduler::find(TaskDefinition::Kind kind, const std::string& name) const {
-  TaskDefinition probe;
-  probe.kind = kind;
-  probe.name = name;
-  return by_schedule(probe.schedule_name());
+  return by_schedule(task_key(kind, name));
 }
 
 Status TaskScheduler::tick() {

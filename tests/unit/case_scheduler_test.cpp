@@ -115,6 +115,22 @@ class CaseSchedulerTest : public ::testing::Test {
     ASSERT_TRUE(registry_->on_heartbeat(hb).ok());
     ASSERT_TRUE(scheduler_->on_job_heartbeat(hb).ok());
   }
+  // Case c1 of the one-step workflow running on w1, with job heartbeats
+  // expected every 30 s.
+  void run_c1_with_job_heartbeats(CasesConfig config = {}, unsigned slots = 1) {
+    config.job_heartbeat_timeout = 30s;
+    make_scheduler(config);
+    add_worker("w1", {"cpu"}, slots, 0);
+    ASSERT_TRUE(submit("c1", "single", {}).ok());
+    started("c1", "w1");
+  }
+  // w1 says goodbye, leaving its jobs running under their supervisors.
+  void stop_w1_leaving_jobs() {
+    v1::WorkerStopping bye;
+    bye.set_worker_id("w1");
+    bye.set_jobs_left_running(true);
+    ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  }
   CaseRecord stored(const std::string& id) { return store_->find_case(id).value().value(); }
 
   ManualClock clock_;
@@ -384,12 +400,7 @@ TEST_F(CaseSchedulerTest, AStepThatOverrunsItsTimeoutIsFlaggedStuckAndRetried) {
 }
 
 TEST_F(CaseSchedulerTest, AJobItsWorkerStopsListingIsFlaggedStuckAndRecordedForAlerting) {
-  CasesConfig config;
-  config.job_heartbeat_timeout = 30s;
-  make_scheduler(config);
-  add_worker("w1", {"cpu"}, 1, 0);
-  ASSERT_TRUE(submit("c1", "single", {}).ok());
-  started("c1", "w1");
+  run_c1_with_job_heartbeats();
   for (int i = 0; i < 5; ++i) {
     clock_.advance(10s);
     heartbeat("w1", {ref("c1", "w1")});
@@ -419,12 +430,9 @@ TEST_F(CaseSchedulerTest, AJobItsWorkerStopsListingIsFlaggedStuckAndRecordedForA
 
 TEST_F(CaseSchedulerTest, StuckPolicyFailOrRequeue) {
   CasesConfig config;
-  config.job_heartbeat_timeout = 30s;
+  config.job_heartbeat_timeout = 30s;  // also for the second scheduler below
   config.on_stuck = CasesConfig::OnStuck::fail;
-  make_scheduler(config);
-  add_worker("w1", {"cpu"}, 2, 0);
-  ASSERT_TRUE(submit("c1", "single", {}).ok());
-  started("c1", "w1");
+  run_c1_with_job_heartbeats(config, 2);
   clock_.advance(31s);
   heartbeat("w1", {});
   ASSERT_TRUE(scheduler_->tick().ok());
@@ -444,32 +452,16 @@ TEST_F(CaseSchedulerTest, StuckPolicyFailOrRequeue) {
 }
 
 TEST_F(CaseSchedulerTest, AnOfflineWorkersJobsAreNotJudgedByJobHeartbeats) {
-  CasesConfig config;
-  config.job_heartbeat_timeout = 30s;
-  make_scheduler(config);
-  add_worker("w1", {"cpu"}, 1, 0);
-  ASSERT_TRUE(submit("c1", "single", {}).ok());
-  started("c1", "w1");
-  v1::WorkerStopping bye;
-  bye.set_worker_id("w1");
-  bye.set_jobs_left_running(true);
-  ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  run_c1_with_job_heartbeats();
+  stop_w1_leaving_jobs();
   clock_.advance(50s);
   ASSERT_TRUE(scheduler_->tick().ok());
   EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its jobs run on; reconciled when it returns";
 }
 
 TEST_F(CaseSchedulerTest, AWorkerBackFromAStopIsNotJudgedStuckBeforeItsFirstHeartbeat) {
-  CasesConfig config;
-  config.job_heartbeat_timeout = 30s;
-  make_scheduler(config);
-  add_worker("w1", {"cpu"}, 1, 0);
-  ASSERT_TRUE(submit("c1", "single", {}).ok());
-  started("c1", "w1");
-  v1::WorkerStopping bye;
-  bye.set_worker_id("w1");
-  bye.set_jobs_left_running(true);
-  ASSERT_TRUE(registry_->on_stopping(bye).ok());
+  run_c1_with_job_heartbeats();
+  stop_w1_leaving_jobs();
   clock_.advance(40s);  // away longer than the job heartbeat timeout
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(scheduler_->on_worker_registered("w1").ok());

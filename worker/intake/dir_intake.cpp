@@ -72,10 +72,10 @@ DirIntake::DirIntake(std::vector<DirIntakeConfig> watches, IntakeLedger& ledger,
     : watches_(std::move(watches)), ledger_(ledger), clock_(clock) {}
 
 std::chrono::milliseconds DirIntake::scan_interval() const {
-  std::chrono::milliseconds shortest{5000};
-  for (size_t i = 0; i < watches_.size(); ++i)
-    shortest = i == 0 ? watches_[i].scan_interval : std::min(shortest, watches_[i].scan_interval);
-  return shortest;
+  if (watches_.empty()) return DirIntakeConfig{}.scan_interval;
+  return std::min_element(watches_.begin(), watches_.end(), [](const auto& a, const auto& b) {
+           return a.scan_interval < b.scan_interval;
+         })->scan_interval;
 }
 
 std::vector<IntakeSubmission> DirIntake::scan() {

@@ -15,15 +15,12 @@ using google::protobuf::util::TimeUtil;
 // Enough to recognise a redelivery, which comes within seconds.
 constexpr size_t kRecentCommands = 4096;
 
-// Zero means the request set none.
-std::optional<TimePoint> expiry(const google::protobuf::Timestamp& t) {
-  const int64_t ms = TimeUtil::TimestampToMilliseconds(t);
-  if (ms <= 0) return std::nullopt;
-  return from_unix_ms(ms);
-}
-
-std::string late_by(TimePoint expires, TimePoint now) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - expires).count()) + " ms";
+// Why a request is not run, when it waited past its expiry (a zero
+// timestamp means it set none).
+std::optional<std::string> expired(const google::protobuf::Timestamp& expires_at, TimePoint now) {
+  const int64_t ms = TimeUtil::TimestampToMilliseconds(expires_at);
+  if (ms <= 0 || now <= from_unix_ms(ms)) return std::nullopt;
+  return "not run: the request expired " + std::to_string(to_unix_ms(now) - ms) + " ms before this worker took it";
 }
 
 }  // namespace
@@ -118,12 +115,10 @@ v1::CheckResult TaskRunner::execute(const v1::RunCheck& command) {
   r.set_check(command.check());
   r.set_type(command.type());
   r.set_schedule(command.schedule());
-  const TimePoint now = clock_.now();
-  const auto expires = expiry(command.expires_at());
-  if (expires && now > *expires) {
+  if (auto stale = expired(command.expires_at(), clock_.now())) {
     // UNKNOWN, not silence: the conductor learns the request went stale.
     r.set_state(v1::CHECK_STATE_UNKNOWN);
-    r.set_output("not run: the request expired " + late_by(*expires, now) + " before this worker took it");
+    r.set_output(*stale);
   } else {
     checks::CheckRequest request;
     request.type = command.type();
@@ -158,10 +153,9 @@ v1::MaintenanceResult TaskRunner::execute(const v1::RunMaintenance& command) {
   r.set_schedule(command.schedule());
   r.set_dry_run(command.dry_run());
   const TimePoint started = clock_.now();
-  const auto expires = expiry(command.expires_at());
-  if (expires && started > *expires) {
+  if (auto stale = expired(command.expires_at(), started)) {
     r.set_ok(false);
-    r.set_message("not run: the request expired " + late_by(*expires, started) + " before this worker took it");
+    r.set_message(*stale);
   } else {
     maintenance::MaintenanceRequest request;
     request.action = command.action();
