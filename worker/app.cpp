@@ -41,7 +41,7 @@ Status WorkerApp::start() {
   reporter_.set_gpus(std::move(gpus));
 
   JobControllerOptions job_options{config_.id, config_.slots, config_.jobs.state_dir, config_.jobs.kill_grace,
-                                   config_.jobs.output_tail_lines};
+                                   config_.jobs.output_tail_lines, config_.jobs.supervisor};
   jobs_ = std::make_unique<JobController>(std::move(job_options), ActionRegistry(config_.actions), clock_,
                                           [this](v1::Envelope e) { emit(std::move(e)); });
   tasks_ = std::make_unique<TaskRunner>(config_.id, config_.checks, config_.maintenance, config_.task_threads, clock_,

@@ -80,6 +80,7 @@ void read_jobs(MapReader& jobs, JobsConfig& out) {
   }
   if (auto grace = jobs.duration("kill_grace", 0ms, 10min)) out.kill_grace = *grace;
   if (auto lines = jobs.integer("output_tail_lines", 0, 1000)) out.output_tail_lines = static_cast<unsigned>(*lines);
+  if (auto supervisor = jobs.string("supervisor")) out.supervisor = *supervisor;
   if (auto drain = jobs.boolean("drain_on_stop")) out.drain_on_stop = *drain;
   if (auto limit = jobs.duration("drain_timeout", std::chrono::seconds(1), std::chrono::hours(24 * 7)))
     out.drain_timeout = *limit;

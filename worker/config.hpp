@@ -25,6 +25,7 @@ struct JobsConfig {
   std::string state_dir = "var/worker";  // jobs.db, logs/<case_id>/<step>-<attempt>.log, jobs/*.exit
   std::chrono::milliseconds kill_grace{5000};  // SIGTERM to SIGKILL of a job's process group
   unsigned output_tail_lines = 20;
+  std::string supervisor;  // baton-supervise; empty: beside the worker's executable
   // On SIGTERM, wait for running jobs before exiting (`--drain` sets it too);
   // otherwise jobs keep running under their supervisors and are re-adopted.
   bool drain_on_stop = false;

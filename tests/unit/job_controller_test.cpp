@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -9,11 +10,13 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/sys/process.hpp"
 #include "worker/config.hpp"
 #include "worker/jobs/job_controller.hpp"
 
@@ -155,6 +158,9 @@ class JobControllerTest : public ::testing::Test {
     params: {file: {pattern: "[A-Za-z0-9_./-]+"}, code: {type: integer, min: 0, max: 255}}
   missing:
     argv: [/nonexistent/program]
+  nowhere:
+    argv: [/bin/true]
+    cwd: )" + (dir_ / "no-such-dir").string() + R"(
 )";
     std::ofstream(dir_ / "worker.yaml") << yaml;
     actions_ = load_worker_config((dir_ / "worker.yaml").string()).actions;
@@ -163,10 +169,20 @@ class JobControllerTest : public ::testing::Test {
   void TearDown() override {
     controller_.reset();
     for (pid_t pid : cleanup_groups_) ::kill(-pid, SIGKILL);
-    fs::remove_all(dir_);
+    // A killed job's supervisor may still be writing its exit file.
+    std::error_code ec;
+    for (int i = 0; i < 5 && fs::remove_all(dir_, ec) == static_cast<std::uintmax_t>(-1); ++i) {
+    }
   }
 
   JobController& make(unsigned slots = 4) {
+    controller_ = unstarted(slots);
+    auto st = controller_->start();
+    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+    return *controller_;
+  }
+
+  std::unique_ptr<JobController> unstarted(unsigned slots = 4, std::string supervisor_program = "") {
     controller_.reset();
     JobControllerOptions options;
     options.worker_id = "w1";
@@ -174,10 +190,8 @@ class JobControllerTest : public ::testing::Test {
     options.state_dir = (dir_ / "state").string();
     options.kill_grace = 500ms;
     options.output_tail_lines = 5;
-    controller_ = std::make_unique<JobController>(options, ActionRegistry(actions_), clock_, events_.emitter());
-    auto st = controller_->start();
-    EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
-    return *controller_;
+    options.supervisor_program = std::move(supervisor_program);
+    return std::make_unique<JobController>(options, ActionRegistry(actions_), clock_, events_.emitter());
   }
 
   static v1::RunStep step(const std::string& case_id, const std::string& action,
@@ -360,6 +374,8 @@ TEST_F(JobControllerTest, RejectsWhatItCannotRun) {
   EXPECT_NE(events_.rejected("../etc").find("invalid case id"), std::string::npos);
   jobs.run_step(step("c3", "missing", {}));
   EXPECT_NE(events_.rejected("c3").find("cannot execute /nonexistent/program"), std::string::npos);
+  jobs.run_step(step("c6", "nowhere", {}));
+  EXPECT_EQ(events_.rejected("c6"), "cannot chdir to " + path("no-such-dir") + " to run /bin/true: No such file or directory");
 
   const std::string pid_file = path("g.pid");
   jobs.run_step(step("c4", "grandchild", {{"pid_file", pid_file}}));
@@ -423,6 +439,78 @@ TEST_F(JobControllerTest, SupervisorKilledMeansJobLost) {
   EXPECT_EQ(finished.message(), "job lost: its supervisor died without recording an exit status");
   // Nobody would ever report the orphan, so it is stopped.
   EXPECT_TRUE(wait_until([&] { return process_gone(job); }, 5s));
+}
+
+// run_step returns while the supervisor is still starting the job; a repeat
+// or a cancel arriving then must neither start it twice nor be lost.
+TEST_F(JobControllerTest, RepeatAndCancelWhileStartingAreHonoured) {
+  const std::string pid_file = path("grandchild.pid");
+  auto& jobs = make();
+  auto command = step("c1", "grandchild", {{"pid_file", pid_file}});
+  v1::CancelStep cancel;
+  cancel.set_case_id("c1");
+  cancel.set_step_index(0);
+  cancel.set_attempt(1);
+  cancel.set_reason("changed my mind");
+  jobs.run_step(command);
+  jobs.run_step(command);
+  jobs.cancel_step(cancel);
+  const pid_t job = static_cast<pid_t>(events_.started("c1").pid());
+  cleanup_groups_.push_back(job);
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::CANCELLED);
+  EXPECT_NE(finished.message().find("cancelled: changed my mind"), std::string::npos) << finished.message();
+  // One job: a repeat seen after the answer repeats the same StepStarted.
+  std::set<uint32_t> pids;
+  for (const auto& e : events_.all()) {
+    if (!e.has_step_started()) continue;
+    pids.insert(e.step_started().pid());
+    EXPECT_EQ(e.message_id(), "c1/0/1/started");
+  }
+  EXPECT_EQ(pids, std::set<uint32_t>{static_cast<uint32_t>(job)});
+  EXPECT_TRUE(wait_until([&] { return process_gone(job); }, 5s));
+}
+
+TEST_F(JobControllerTest, SupervisorIsCollectedOnceItRecordedTheEnd) {
+  const std::string go = path("go");
+  auto& jobs = make();
+  jobs.run_step(step("c1", "wait_for", {{"file", go}, {"code", "0"}}));
+  const pid_t job = static_cast<pid_t>(events_.started("c1").pid());
+  const pid_t supervisor = parent_of(job);
+  ASSERT_GT(supervisor, 1);
+  ASSERT_NE(supervisor, ::getpid());
+  std::ofstream(go) << "go";
+  EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED);
+  // Reaped, not left a zombie child of the worker (thousands of short jobs
+  // would otherwise use up the pid space).
+  EXPECT_TRUE(wait_until([&] {
+    int status;
+    return ::waitpid(supervisor, &status, WNOHANG) == -1 && errno == ECHILD;
+  })) << "supervisor " << supervisor << " was not reaped";
+}
+
+TEST_F(JobControllerTest, StartFailsWhenTheSupervisorProgramIsMissing) {
+  const std::string missing = path("bin/baton-supervise");
+  auto jobs = unstarted(4, missing);
+  auto st = jobs->start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "cannot run the job supervisor " + missing +
+                                    ": No such file or directory (it is built beside baton-worker; set "
+                                    "jobs.supervisor to its path)");
+}
+
+TEST(SuperviseProgramTest, RunByHandItExplainsItself) {
+  const std::string program = default_supervisor_program();
+  auto relative = sys::run_process({.argv = {program, "--exit", "relative.exit", "--", "/bin/true"}});
+  ASSERT_TRUE(relative.ok()) << relative.error().message;
+  EXPECT_EQ(relative->exit_code, 2);
+  EXPECT_NE(relative->err.find("baton-supervise: --exit needs an absolute path\nusage: baton-supervise --exit PATH"),
+            std::string::npos)
+      << relative->err;
+  auto no_pipe = sys::run_process({.argv = {program, "--exit", "/tmp/x.exit", "--", "/bin/true"}});
+  ASSERT_TRUE(no_pipe.ok());
+  EXPECT_EQ(no_pipe->exit_code, 2);
+  EXPECT_NE(no_pipe->err.find("fd 3 (the handshake pipe) is not open"), std::string::npos) << no_pipe->err;
 }
 
 }  // namespace

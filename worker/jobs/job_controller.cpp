@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "common/config/yaml_reader.hpp"
 #include "common/log/logging.hpp"
@@ -71,43 +72,21 @@ JobController::~JobController() {
     stopping_ = true;
   }
   changed_.notify_all();
-  if (stop_fd_ >= 0) {
-    const uint64_t one = 1;
-    (void)!::write(stop_fd_, &one, sizeof one);
-  }
-  if (exit_watcher_.joinable()) exit_watcher_.join();
+  wake();
   if (watcher_.joinable()) watcher_.join();
-  for (int fd : {inotify_fd_, stop_fd_})
+  for (int fd : {inotify_fd_, wake_fd_})
     if (fd >= 0) ::close(fd);
 }
 
-void JobController::watch_exit_files(const std::string& jobs_dir) {
-  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
-  if (inotify_fd_ < 0 || stop_fd_ < 0 ||
-      ::inotify_add_watch(inotify_fd_, jobs_dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-    log::logger("jobs")->warn("cannot watch {} ({}); job ends are noticed by polling", jobs_dir, strerror(errno));
-    return;
-  }
-  exit_watcher_ = std::thread([this] {
-    pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    char events[4096];
-    while (true) {
-      if (::poll(fds, 2, -1) < 0 && errno != EINTR) return;
-      if (fds[1].revents) return;
-      if (!(fds[0].revents & POLLIN)) continue;
-      while (::read(inotify_fd_, events, sizeof events) > 0) {
-      }
-      {
-        std::lock_guard lock(mu_);
-        wake_ = true;
-      }
-      changed_.notify_all();
-    }
-  });
+void JobController::wake() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 Status JobController::start() {
+  if (options_.supervisor_program.empty()) options_.supervisor_program = default_supervisor_program();
+  if (auto st = check_supervisor_program(options_.supervisor_program); !st) return st;
   const fs::path dir(options_.state_dir);
   std::error_code ec;
   for (const fs::path& sub : {dir / "logs", dir / "jobs"}) {
@@ -129,10 +108,15 @@ Status JobController::start() {
     // Lines written while no worker watched are history; the output tail still has them.
     running_.emplace(record.key, Job(record, LogFollower::at_end(record.log_path)));
   }
-  watcher_ = std::thread([this] { watch_loop(); });
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) return make_error(Errc::io_error, std::string("eventfd: ") + strerror(errno));
   // A job's end is seen when its supervisor writes the exit file, not at the
   // next poll: case throughput and latency depend on it.
-  watch_exit_files((dir / "jobs").string());
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, (dir / "jobs").c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+    log->warn("cannot watch {} ({}); job ends are noticed by polling", (dir / "jobs").string(), strerror(errno));
+  }
+  watcher_ = std::thread([this] { watch_loop(); });
   return {};
 }
 
@@ -152,11 +136,14 @@ unsigned JobController::used_slots_locked() const {
 }
 
 void JobController::reject(const v1::RunStep& command, const std::string& reason) {
-  log::logger("jobs")->warn("refusing step {}/{}/{} ({}): {}", command.case_id(), command.step_index(),
-                            command.attempt(), command.action(), reason);
+  reject(key_of(command.case_id(), command.step_index(), command.attempt()), command.action(), reason);
+}
+
+void JobController::reject(const JobKey& key, const std::string& action, const std::string& reason) {
+  log::logger("jobs")->warn("refusing step {} ({}): {}", key.text(), action, reason);
   v1::Envelope envelope;
   auto* rejected = envelope.mutable_step_rejected();
-  *rejected->mutable_step() = step_ref(key_of(command.case_id(), command.step_index(), command.attempt()));
+  *rejected->mutable_step() = step_ref(key);
   rejected->set_reason(reason);
   emit_(std::move(envelope));
 }
@@ -193,6 +180,10 @@ void JobController::run_step(const v1::RunStep& command) {
     return reject(command, "invalid case id \"" + command.case_id() + "\": expected 1 to 128 of A-Z a-z 0-9 _ - .");
   }
 
+  if (auto it = running_.find(key); it != running_.end() && it->second.starting) {
+    log::logger("jobs")->info("step {} is being started; its StepStarted follows", key.text());
+    return;
+  }
   auto existing = store_->find(key);
   if (!existing) return reject(command, "job store: " + existing.error().message);
   if (*existing) {
@@ -250,26 +241,54 @@ void JobController::run_step(const v1::RunStep& command) {
   request.exit_path = record.exit_path;
   request.timeout = prepared->timeout;
   request.kill_grace = options_.kill_grace;
+  request.supervisor_program = options_.supervisor_program;
 
-  auto spawned = spawn_supervised(request);
-  if (!spawned) {
+  // The supervisor starts the job while this thread goes on: its answer is
+  // read by the watcher, which then reports StepStarted (or the refusal).
+  auto starting = start_supervisor(request);
+  if (!starting) {
     // Nothing ran, so a later delivery may try again.
     if (auto st = store_->remove(key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
-    return reject(command, spawned.error().message);
+    return reject(command, starting.error().message);
   }
   record.state = JobRecord::State::running;
-  record.supervisor_pid = spawned->supervisor_pid;
-  record.supervisor_start = spawned->supervisor_start;
-  record.job_pid = spawned->job_pid;
-  if (auto st = store_->mark_running(key, record.supervisor_pid, record.supervisor_start, record.job_pid); !st) {
+  record.supervisor_pid = starting->supervisor_pid;
+  record.supervisor_start = starting->supervisor_start;
+  // Recorded now, so a worker restarted before the answer adopts the supervisor.
+  if (auto st = store_->mark_running(key, record.supervisor_pid, record.supervisor_start, 0); !st) {
     log::logger("jobs")->error("job store: {}", st.error().message);
   }
-  log::logger("jobs")->info("step {} started: {} (pid {}, log {})", key.text(), command.action(), record.job_pid,
+  auto [it, inserted_job] = running_.emplace(key, Job(record, LogFollower(record.log_path, 0)));
+  it->second.starting = std::move(starting).value();
+  wake();
+}
+
+bool JobController::confirm_start_locked(Job& job) {
+  JobRecord& record = job.record;
+  auto started = confirm_start(*job.starting);
+  job.starting.reset();
+  if (!started) {
+    if (store_) {
+      if (auto st = store_->remove(record.key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
+    }
+    reject(record.key, record.action, started.error().message);
+    return false;
+  }
+  record.job_pid = started->job_pid;
+  if (store_) {
+    if (auto st = store_->mark_running(record.key, record.supervisor_pid, record.supervisor_start, record.job_pid); !st) {
+      log::logger("jobs")->error("job store: {}", st.error().message);
+    }
+  }
+  log::logger("jobs")->info("step {} started: {} (pid {}, log {})", record.key.text(), record.action, record.job_pid,
                             record.log_path);
-  running_.emplace(key, Job(record, LogFollower(record.log_path, 0)));
   emit_started(record);
-  wake_ = true;
-  changed_.notify_all();
+  if (job.cancel_when_started) {
+    if (auto st = request_cancel(static_cast<pid_t>(record.supervisor_pid), record.supervisor_start); !st) {
+      log::logger("jobs")->warn("cancel for step {}: {}", record.key.text(), st.error().message);
+    }
+  }
+  return true;
 }
 
 void JobController::cancel_step(const v1::CancelStep& command) {
@@ -288,11 +307,15 @@ void JobController::cancel_step(const v1::CancelStep& command) {
     }
   }
   log::logger("jobs")->info("cancelling step {}: {}", key.text(), job.record.cancel_reason);
+  if (job.starting) {
+    // Sent once the supervisor has said the job runs.
+    job.cancel_when_started = true;
+    return;
+  }
   if (auto st = request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start); !st) {
     log::logger("jobs")->warn("cancel for step {}: {}", key.text(), st.error().message);
   }
-  wake_ = true;
-  changed_.notify_all();
+  wake();
 }
 
 v1::RunningSteps JobController::running() const {
@@ -328,20 +351,57 @@ void JobController::stop_waiting() {
 }
 
 void JobController::watch_loop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    bool ended = false;
+  std::vector<pollfd> fds;
+  std::vector<JobKey> starting;
+  char events[4096];
+  while (true) {
+    fds.assign({{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}});  // a negative fd is ignored
+    starting.clear();
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      for (const auto& [key, job] : running_) {
+        if (!job.starting) continue;
+        fds.push_back({job.starting->handshake_fd, POLLIN, 0});
+        starting.push_back(key);
+      }
+    }
+    const auto timeout = static_cast<int>(std::chrono::milliseconds(kWatchInterval).count());
+    if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
+      log::logger("jobs")->error("poll: {}", strerror(errno));
+      std::this_thread::sleep_for(kWatchInterval);
+    }
+    uint64_t count;
+    while (::read(wake_fd_, &count, sizeof count) > 0) {
+    }
+    if (inotify_fd_ >= 0) {
+      while (::read(inotify_fd_, events, sizeof events) > 0) {
+      }
+    }
+
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
+    bool changed = false;
+    // Answers first: a job may have started and ended since the last look.
+    for (size_t i = 0; i < starting.size(); ++i) {
+      if (fds[i + 2].revents == 0) continue;
+      auto it = running_.find(starting[i]);
+      if (it == running_.end() || !it->second.starting) continue;
+      if (!confirm_start_locked(it->second)) {
+        running_.erase(it);
+        changed = true;
+      }
+    }
     for (auto it = running_.begin(); it != running_.end();) {
-      if (poll_job_locked(it->second)) {
+      if (!it->second.starting && poll_job_locked(it->second)) {
         it = running_.erase(it);
-        ended = true;
+        changed = true;
       } else {
         ++it;
       }
     }
-    if (ended) changed_.notify_all();
-    changed_.wait_for(lock, kWatchInterval, [this] { return stopping_ || wake_; });
-    wake_ = false;
+    std::erase_if(unreaped_, try_reap_supervisor);
+    if (changed) changed_.notify_all();
   }
 }
 
@@ -415,6 +475,7 @@ void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exi
   }
   std::error_code ec;
   fs::remove(r.exit_path, ec);
+  if (exit) unreaped_.push_back(static_cast<pid_t>(r.supervisor_pid));
   log::logger("jobs")->info("step {} finished: {}", r.key.text(), r.message);
   emit_finished(r);
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "baton/envelope.pb.h"
 #include "common/core/clock.hpp"
@@ -28,6 +29,7 @@ struct JobControllerOptions {
   std::string state_dir = "var/worker";
   std::chrono::milliseconds kill_grace{5000};
   unsigned output_tail_lines = 20;
+  std::string supervisor_program;  // empty: default_supervisor_program()
 };
 
 // Runs case steps: checks a RunStep against the configured actions, starts
@@ -37,8 +39,9 @@ struct JobControllerOptions {
 // triple, and a repeated RunStep only repeats the StepStarted or
 // StepFinished already sent.
 //
-// The public calls return quickly (a fork and a local SQLite write at most);
-// one watcher thread polls the running jobs' logs and exit files.
+// The public calls return quickly (starting a supervisor and local SQLite
+// writes at most); one watcher thread reads the supervisors' answers, then
+// reports StepStarted, and polls the running jobs' logs and exit files.
 class JobController {
  public:
   JobController(JobControllerOptions options, ActionRegistry actions, const Clock& clock, EmitEvent emit);
@@ -69,10 +72,15 @@ class JobController {
     LogFollower follower;
     std::chrono::steady_clock::time_point progress_sent_at{};
     std::optional<ProgressLine> pending_progress;
+    std::optional<StartingSupervisor> starting;  // set until the supervisor says whether the job runs
+    bool cancel_when_started = false;
   };
 
   void watch_loop();
-  void watch_exit_files(const std::string& jobs_dir);
+  void wake();
+  // Reads a starting job's answer: true when it runs (StepStarted sent),
+  // false when it could not start (StepRejected sent; drop the job).
+  bool confirm_start_locked(Job& job);
   // true when the job has ended and was reported.
   bool poll_job_locked(Job& job);
   void read_output_locked(Job& job, bool final);
@@ -80,6 +88,7 @@ class JobController {
   void emit_started(const JobRecord& record);
   void emit_finished(const JobRecord& record);
   void reject(const v1::RunStep& command, const std::string& reason);
+  void reject(const JobKey& key, const std::string& action, const std::string& reason);
   v1::StepRef step_ref(const JobKey& key) const;
   unsigned used_slots_locked() const;
 
@@ -93,12 +102,13 @@ class JobController {
   std::optional<JobStore> store_;
   std::map<JobKey, Job> running_;
   bool stopping_ = false;
-  bool wake_ = false;
   bool stop_waiting_ = false;
+  // One thread waits for starting jobs' answers, exit files (inotify), a
+  // wake-up from the other calls, or kWatchInterval, then looks at every job.
   std::thread watcher_;
   int inotify_fd_ = -1;
-  int stop_fd_ = -1;
-  std::thread exit_watcher_;
+  int wake_fd_ = -1;
+  std::vector<pid_t> unreaped_;  // supervisors whose job ended; collected by the watcher
 };
 
 }  // namespace baton::worker

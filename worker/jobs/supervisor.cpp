@@ -1,252 +1,29 @@
 #include "worker/jobs/supervisor.hpp"
 
 #include "common/sys/process.hpp"
+#include "worker/jobs/supervise_protocol.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
+#include <spawn.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <filesystem>
 #include <sstream>
+#include <utility>
 
 namespace baton::worker {
 
 namespace {
 
-// Everything below up to spawn_supervised() runs in forked children of a
-// multi-threaded process: async-signal-safe calls only, no allocation. All
-// strings and arrays are built by the parent before fork().
-
-volatile sig_atomic_t g_cancel_requested = 0;
-
-void on_cancel_signal(int) { g_cancel_requested = 1; }
-
-enum class Stage : int { setup = 1, chdir = 2, exec = 3 };
-
-struct Handshake {
-  int job_pid;  // -1: the job did not start
-  int error;
-  int stage;
-};
-
-struct Plan {
-  const char* program;
-  char* const* argv;
-  char* const* envp;
-  const char* cwd;  // nullptr: keep the worker's
-  int devnull_fd, log_fd, handshake_fd;
-  const char* exit_path;
-  const char* exit_tmp_path;
-  int64_t timeout_ms;
-  int64_t grace_ms;
-};
-
-int64_t clock_ms(clockid_t id) {
-  timespec ts{};
-  ::clock_gettime(id, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-void sleep_ms(int ms) {
-  timespec ts{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
-  ::nanosleep(&ts, nullptr);
-}
-
-void write_all(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
-char* put_int(char* out, int64_t value) {
-  char digits[24];
-  int n = 0;
-  const bool negative = value < 0;
-  uint64_t v = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  if (negative) *out++ = '-';
-  while (n > 0) *out++ = digits[--n];
-  return out;
-}
-
-void reset_signals() {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-void close_from(unsigned first) {
-  if (::close_range(first, ~0U, 0) != 0) {
-    long max = ::sysconf(_SC_OPEN_MAX);
-    for (long fd = first; fd < (max > 0 ? max : 65536); ++fd) ::close(static_cast<int>(fd));
-  }
-}
-
-// WNOWAIT leaves the zombie in place, so the job's pid (and with it the
-// process group id) cannot be reused while we may still signal the group.
-bool job_exited(pid_t pid) {
-  siginfo_t info{};
-  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-    if (errno != EINTR) return true;
-  }
-  return info.si_pid == pid;
-}
-
-void stop_group(pid_t job, int64_t grace_ms) {
-  ::kill(-job, SIGTERM);
-  ::kill(-job, SIGCONT);
-  const int64_t until = clock_ms(CLOCK_MONOTONIC) + grace_ms;
-  while (!job_exited(job) && clock_ms(CLOCK_MONOTONIC) < until) sleep_ms(20);
-  // Also reaches children that outlived their parent's SIGTERM.
-  ::kill(-job, SIGKILL);
-}
-
-[[noreturn]] void report_failure(int fd, Stage stage) {
-  int failure[2] = {static_cast<int>(stage), errno};
-  write_all(fd, failure, sizeof failure);
-  ::_exit(127);
-}
-
-[[noreturn]] void exec_job(const Plan& plan, int report_fd) {
-  if (::setpgid(0, 0) != 0) report_failure(report_fd, Stage::setup);
-  reset_signals();
-  // fd 3 is the supervisor's handshake pipe: the job must not hold it.
-  if (::dup3(report_fd, 3, O_CLOEXEC) < 0) report_failure(report_fd, Stage::setup);
-  close_from(4);
-  if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) report_failure(3, Stage::chdir);
-  ::execve(plan.program, plan.argv, plan.envp);
-  report_failure(3, Stage::exec);
-}
-
-void write_exit_file(const Plan& plan, int status, ExitRecord::End end) {
-  char text[128];
-  char* p = text;
-  p = put_int(p, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  *p++ = ' ';
-  p = put_int(p, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  *p++ = ' ';
-  p = put_int(p, static_cast<int>(end));
-  *p++ = ' ';
-  p = put_int(p, clock_ms(CLOCK_REALTIME));
-  *p++ = '\n';
-  int fd = ::open(plan.exit_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  write_all(fd, text, static_cast<size_t>(p - text));
-  ::fsync(fd);
-  ::close(fd);
-  ::rename(plan.exit_tmp_path, plan.exit_path);
-}
-
-[[noreturn]] void run_supervisor(const Plan& plan) {
-  // A session of its own: no terminal's SIGHUP/SIGINT, and the worker's
-  // process group can be signalled without touching it.
-  ::setsid();
-  reset_signals();
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) ::sigaction(sig, &ignore, nullptr);
-  struct sigaction cancel {};
-  cancel.sa_handler = on_cancel_signal;
-  ::sigaction(SIGUSR1, &cancel, nullptr);
-
-  // Source fds are all >= 10 (see lift()), so no dup2 clobbers another.
-  if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 || ::dup2(plan.log_fd, 2) < 0 ||
-      ::dup2(plan.handshake_fd, 3) < 0) {
-    ::_exit(126);
-  }
-  // Drops the worker's AMQP sockets, SQLite files and everything else.
-  close_from(4);
-
-  Handshake hs{-1, 0, static_cast<int>(Stage::setup)};
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    hs.error = errno;
-    write_all(3, &hs, sizeof hs);
-    ::_exit(1);
-  }
-  const pid_t job = ::fork();
-  if (job < 0) {
-    hs.error = errno;
-    write_all(3, &hs, sizeof hs);
-    ::_exit(1);
-  }
-  if (job == 0) exec_job(plan, report[1]);
-  ::setpgid(job, job);
-  ::close(report[1]);
-
-  int failure[2] = {0, 0};
-  ssize_t n;
-  while ((n = ::read(report[0], failure, sizeof failure)) < 0 && errno == EINTR) {
-  }
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof failure)) {
-    int status;
-    while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
-    }
-    hs.stage = failure[0];
-    hs.error = failure[1];
-    write_all(3, &hs, sizeof hs);
-    ::_exit(0);
-  }
-  hs = Handshake{job, 0, 0};
-  write_all(3, &hs, sizeof hs);
-  ::close(3);
-
-  const int64_t started = clock_ms(CLOCK_MONOTONIC);
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, job, 0));
-  ExitRecord::End end = ExitRecord::End::exited;
-  while (!job_exited(job)) {
-    if (g_cancel_requested) {
-      end = ExitRecord::End::cancelled;
-      stop_group(job, plan.grace_ms);
-      break;
-    }
-    if (plan.timeout_ms > 0 && clock_ms(CLOCK_MONOTONIC) - started >= plan.timeout_ms) {
-      end = ExitRecord::End::timed_out;
-      stop_group(job, plan.grace_ms);
-      break;
-    }
-    // Woken by the job's exit (its pidfd), by the cancel signal (EINTR), or
-    // at the deadline; only a kernel without pidfds falls back to a short nap.
-    int wait_ms = 1000;
-    if (plan.timeout_ms > 0)
-      wait_ms = static_cast<int>(std::clamp<int64_t>(plan.timeout_ms - (clock_ms(CLOCK_MONOTONIC) - started), 0, 1000));
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
-      ::poll(&p, 1, wait_ms);
-    } else {
-      sleep_ms(std::min(wait_ms, 50));
-    }
-  }
-  if (pidfd >= 0) ::close(pidfd);
-  int status = 0;
-  while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
-  }
-  write_exit_file(plan, status, end);
-  ::_exit(0);
-}
+using supervise::Handshake;
+using supervise::Stage;
 
 // Keeps every fd the children dup2() from well above the standard ones.
 int lift(int fd) {
@@ -254,6 +31,11 @@ int lift(int fd) {
   int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
   ::close(fd);
   return high;
+}
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit " + std::to_string(WEXITSTATUS(status));
 }
 
 std::string errno_text(int err) {
@@ -272,6 +54,7 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -310,20 +93,48 @@ std::optional<ProcStat> proc_stat(pid_t pid) {
 
 }  // namespace
 
-Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request) {
+std::string default_supervisor_program() {
+  if (const char* env = std::getenv("BATON_SUPERVISE"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ((ec ? std::filesystem::path(".") : self.parent_path()) / "baton-supervise").string();
+}
+
+Status check_supervisor_program(const std::string& path) {
+  if (::access(path.c_str(), X_OK) != 0) {
+    return make_error(Errc::not_found, "cannot run the job supervisor " + path + ": " + errno_text(errno) +
+                                          " (it is built beside baton-worker; set jobs.supervisor to its path)");
+  }
+  return {};
+}
+
+Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
   if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
   auto program = resolve_program(request.argv[0], request.env);
   if (!program) return make_error(Errc::not_found, "cannot execute " + request.argv[0] + ": not found in PATH");
+  std::error_code ec;
+  const std::string exit_path = std::filesystem::absolute(request.exit_path, ec).string();
+  const std::string program_path = std::filesystem::absolute(*program, ec).string();
+  const std::string supervisor =
+      request.supervisor_program.empty() ? default_supervisor_program() : request.supervisor_program;
 
+  std::vector<std::string> args{supervisor, "--exit", exit_path, "--timeout-ms", std::to_string(request.timeout.count()),
+                                "--grace-ms", std::to_string(request.kill_grace.count())};
+  if (!request.cwd.empty()) {
+    args.push_back("--cwd");
+    args.push_back(request.cwd);
+  }
+  args.push_back("--");
+  args.push_back(program_path);
+  args.insert(args.end(), request.argv.begin() + 1, request.argv.end());
   std::vector<char*> argv;
-  for (const auto& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (const auto& [key, value] : request.env) env_strings.push_back(key + "=" + value);
   std::vector<char*> envp;
-  for (const auto& kv : env_strings) envp.push_back(const_cast<char*>(kv.c_str()));
+  for (auto& kv : env_strings) envp.push_back(kv.data());
   envp.push_back(nullptr);
-  const std::string exit_tmp = request.exit_path + ".tmp";
 
   Fd log(lift(::open(request.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)));
   if (log.get() < 0) return make_error(Errc::io_error, "cannot open " + request.log_path + ": " + errno_text(errno));
@@ -335,57 +146,114 @@ Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request) {
   Fd hs_write(lift(pipe_fds[1]));
   if (hs_read.get() < 0 || hs_write.get() < 0) return make_error(Errc::io_error, "pipe: " + errno_text(errno));
 
-  const Plan plan{program->c_str(),
-                  argv.data(),
-                  envp.data(),
-                  request.cwd.empty() ? nullptr : request.cwd.c_str(),
-                  devnull.get(),
-                  log.get(),
-                  hs_write.get(),
-                  request.exit_path.c_str(),
-                  exit_tmp.c_str(),
-                  request.timeout.count(),
-                  request.kill_grace.count()};
+  // posix_spawn clones without copying the worker's memory (vfork
+  // semantics). The supervisor gets a session of its own (no terminal's
+  // SIGHUP, and signals to the worker's group do not reach it), default
+  // signal dispositions, and fds 0-3 only. SIGUSR1 (cancel) stays blocked
+  // until it has its handler, so an early cancel waits instead of killing it.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, devnull.get(), 0);
+  ::posix_spawn_file_actions_adddup2(&actions, log.get(), 1);
+  ::posix_spawn_file_actions_adddup2(&actions, log.get(), 2);
+  ::posix_spawn_file_actions_adddup2(&actions, hs_write.get(), supervise::kHandshakeFd);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, supervise::kHandshakeFd + 1);
+  sigset_t all;
+  sigset_t cancel_only;
+  sigfillset(&all);
+  sigemptyset(&cancel_only);
+  sigaddset(&cancel_only, SIGUSR1);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setsigmask(&attr, &cancel_only);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t supervisor_pid = -1;
+  const int rc = ::posix_spawn(&supervisor_pid, supervisor.c_str(), &actions, &attr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) return make_error(Errc::io_error, "cannot start the job supervisor " + supervisor + ": " + errno_text(rc));
+  StartingSupervisor starting;
+  starting.supervisor_pid = supervisor_pid;
+  // posix_spawn returns once the child has exec'd, so this is the supervisor.
+  if (auto stat = proc_stat(supervisor_pid)) starting.supervisor_start = stat->start;
+  starting.handshake_fd = hs_read.release();
+  starting.program = *program;
+  starting.name = request.argv[0];
+  starting.cwd = request.cwd;
+  return starting;
+}
 
-  const pid_t supervisor = ::fork();
-  if (supervisor < 0) return make_error(Errc::io_error, "fork: " + errno_text(errno));
-  if (supervisor == 0) run_supervisor(plan);
-  hs_write.reset();
-  log.reset();
-  devnull.reset();
+Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
+  Fd hs_read(starting.handshake_fd);
+  starting.handshake_fd = -1;
+  const pid_t supervisor_pid = starting.supervisor_pid;
 
   Handshake hs{};
   ssize_t n;
   while ((n = ::read(hs_read.get(), &hs, sizeof hs)) < 0 && errno == EINTR) {
   }
-  // Read before any reaping: a zombie still has its /proc entry.
-  auto stat = proc_stat(supervisor);
   if (n != static_cast<ssize_t>(sizeof hs) || hs.job_pid <= 0) {
     int status;
-    while (::waitpid(supervisor, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(supervisor_pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (n != static_cast<ssize_t>(sizeof hs)) {
-      return make_error(Errc::io_error, "the job supervisor died before starting " + request.argv[0]);
+      return make_error(Errc::io_error, "the job supervisor (pid " + std::to_string(supervisor_pid) +
+                                            ") died before starting " + starting.name + " (" + describe_status(status) + ")");
     }
     const std::string reason = errno_text(hs.error);
     switch (static_cast<Stage>(hs.stage)) {
       case Stage::chdir:
-        return make_error(Errc::io_error, "cannot chdir to " + request.cwd + " to run " + request.argv[0] + ": " + reason);
+        return make_error(Errc::io_error, "cannot chdir to " + starting.cwd + " to run " + starting.name + ": " + reason);
       case Stage::exec:
         return make_error(hs.error == ENOENT ? Errc::not_found
                           : (hs.error == EACCES || hs.error == EPERM) ? Errc::refused
                                                                        : Errc::io_error,
-                          "cannot execute " + *program + ": " + reason);
+                          "cannot execute " + starting.program + ": " + reason);
       case Stage::setup:
         break;
     }
-    return make_error(Errc::io_error, "cannot set up the job " + request.argv[0] + ": " + reason);
+    return make_error(Errc::io_error, "cannot set up the job " + starting.name + ": " + reason);
   }
   SupervisedJob job;
-  job.supervisor_pid = supervisor;
-  job.supervisor_start = stat ? stat->start : 0;
+  job.supervisor_pid = supervisor_pid;
+  job.supervisor_start = starting.supervisor_start;
   job.job_pid = hs.job_pid;
   return job;
+}
+
+Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request) {
+  auto starting = start_supervisor(request);
+  if (!starting) return starting.error();
+  return confirm_start(*starting);
+}
+
+StartingSupervisor::StartingSupervisor(StartingSupervisor&& other) noexcept { *this = std::move(other); }
+
+StartingSupervisor& StartingSupervisor::operator=(StartingSupervisor&& other) noexcept {
+  if (this != &other) {
+    if (handshake_fd >= 0) ::close(handshake_fd);
+    supervisor_pid = other.supervisor_pid;
+    supervisor_start = other.supervisor_start;
+    handshake_fd = std::exchange(other.handshake_fd, -1);
+    program = std::move(other.program);
+    name = std::move(other.name);
+    cwd = std::move(other.cwd);
+  }
+  return *this;
+}
+
+StartingSupervisor::~StartingSupervisor() {
+  if (handshake_fd >= 0) ::close(handshake_fd);
+}
+
+bool try_reap_supervisor(pid_t pid) {
+  if (pid <= 0) return true;
+  int status;
+  pid_t r;
+  while ((r = ::waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  return r != 0;
 }
 
 std::optional<ExitRecord> read_exit_file(const std::string& path) {

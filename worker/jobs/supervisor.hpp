@@ -13,13 +13,14 @@
 
 namespace baton::worker {
 
-// A job runs under a supervisor: a forked child of the worker in a session
-// of its own, so it outlives the worker (a crash, a restart, a SIGKILL). The
-// supervisor starts the job in its own process group with stdout and stderr
-// appended to the log, enforces the timeout and cancellation (SIGTERM to the
-// group, kill_grace, SIGKILL), and writes the job's end to exit_path
-// atomically before it exits. The worker only reads files and sends signals,
-// so a restarted worker picks up where the old one left off.
+// A job runs under a supervisor: the small baton-supervise program
+// (worker/supervise/), started by the worker in a session of its own, so it
+// outlives the worker (a crash, a restart, a SIGKILL). The supervisor starts
+// the job in its own process group with stdout and stderr appended to the
+// log, enforces the timeout and cancellation (SIGTERM to the group,
+// kill_grace, SIGKILL), and writes the job's end to exit_path atomically
+// before it exits. The worker only reads files and sends signals, so a
+// restarted worker picks up where the old one left off.
 struct SupervisorRequest {
   std::vector<std::string> argv;            // argv[0]: a path, or a name looked up in PATH
   std::map<std::string, std::string> env;   // the job's whole environment
@@ -28,7 +29,14 @@ struct SupervisorRequest {
   std::string exit_path;
   std::chrono::milliseconds timeout{0};     // 0: none
   std::chrono::milliseconds kill_grace{5000};
+  std::string supervisor_program;           // empty: default_supervisor_program()
 };
+
+// $BATON_SUPERVISE, else baton-supervise beside the running executable.
+std::string default_supervisor_program();
+
+// Errc::not_found, naming the path, when it cannot be run.
+Status check_supervisor_program(const std::string& path);
 
 struct SupervisedJob {
   pid_t supervisor_pid = 0;
@@ -36,8 +44,36 @@ struct SupervisedJob {
   pid_t job_pid = 0;             // also the job's process group id
 };
 
-// Errc::not_found / refused / io_error when the program could not be
-// started; then nothing runs and no exit file will appear.
+// A supervisor that runs but has not yet said whether its job started.
+// Owns the read end of the handshake pipe until confirm_start().
+struct StartingSupervisor {
+  StartingSupervisor() = default;
+  StartingSupervisor(const StartingSupervisor&) = delete;
+  StartingSupervisor& operator=(const StartingSupervisor&) = delete;
+  StartingSupervisor(StartingSupervisor&& other) noexcept;
+  StartingSupervisor& operator=(StartingSupervisor&& other) noexcept;
+  ~StartingSupervisor();
+
+  pid_t supervisor_pid = 0;
+  int64_t supervisor_start = 0;
+  int handshake_fd = -1;  // readable once the job runs or failed to start
+  std::string program;    // for messages: the resolved program, the name asked for, the cwd
+  std::string name;
+  std::string cwd;
+};
+
+// Starts the supervisor and returns without waiting for the job: the worker
+// goes on with other work while the supervisor starts it. Errors here mean
+// nothing runs and no exit file will appear.
+Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request);
+
+// Reads the supervisor's answer (blocks until it comes; poll handshake_fd
+// first to avoid that). Errc::not_found / refused / io_error when the job
+// could not be started; then the supervisor is reaped, nothing runs and no
+// exit file will appear.
+Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
+
+// Both of the above.
 Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request);
 
 struct ExitRecord {
@@ -47,6 +83,11 @@ struct ExitRecord {
   End end = End::exited;
   int64_t finished_at_ms = 0;  // unix time
 };
+
+// Collects a supervisor this process started, without waiting: true once
+// it is gone (reaped now, or not this process's child, e.g. adopted). A
+// supervisor exits right after its exit file is flushed.
+bool try_reap_supervisor(pid_t pid);
 
 // nullopt while the file does not exist (or is not complete, which the
 // atomic rename rules out).

@@ -1,0 +1,27 @@
+#pragma once
+
+// What baton-worker and baton-supervise (worker/supervise/) agree on. The
+// worker starts the supervisor program with
+//
+//   baton-supervise --exit PATH [--timeout-ms N] [--grace-ms N] [--cwd DIR] -- PROGRAM ARG...
+//
+// in a session of its own, with the job's environment, fd 0 on /dev/null, fds
+// 1 and 2 on the job's log and fd 3 on a pipe. The supervisor writes one
+// Handshake to fd 3 once the job runs (or could not be started) and closes
+// it; later it writes the job's end to PATH atomically (PATH.tmp, then
+// rename) in the format read_exit_file() reads: "exit signal end finished_ms\n".
+// SIGUSR1 asks it to stop the job.
+
+namespace baton::worker::supervise {
+
+enum class Stage : int { setup = 1, chdir = 2, exec = 3 };
+
+struct Handshake {
+  int job_pid;  // -1: the job did not start; stage and error say why
+  int error;    // an errno value
+  int stage;    // a Stage, when job_pid is -1
+};
+
+constexpr int kHandshakeFd = 3;
+
+}  // namespace baton::worker::supervise
