@@ -58,6 +58,10 @@ const WorkflowDefinition* CaseScheduler::workflow(const CaseRecord& record) cons
   return it == workflows_.end() ? nullptr : &it->second;
 }
 
+namespace {
+constexpr const char* kWaitingForCapacity = "waiting for capacity";
+}  // namespace
+
 std::string CaseScheduler::describe_step(const Active& a) const {
   const auto* wf = workflow(a.record);
   const std::string name = wf && a.record.current_step < wf->steps.size() ? wf->steps[a.record.current_step].name : "?";
@@ -220,7 +224,7 @@ Result<bool> CaseScheduler::try_place(Active& a) {
     }
   }
   if (!best) {
-    const std::string waiting = "waiting for capacity in pool " + step.pool + " (" + std::to_string(step.slots) +
+    const std::string waiting = kWaitingForCapacity + (" in pool " + step.pool) + " (" + std::to_string(step.slots) +
                                 " slots, " + std::to_string(step.gpus) + " GPUs) for " + describe_step(a);
     if (a.record.status != CaseStatus::queued) {
       if (auto st = transition(a, CaseStatus::queued, waiting); !st) return st.error();
@@ -261,21 +265,51 @@ Result<bool> CaseScheduler::try_place(Active& a) {
 }
 
 Status CaseScheduler::place_waiting() {
-  std::vector<Active*> waiting;
+  struct Waiting {
+    int priority;
+    int64_t seq;
+    Active* active;
+  };
+  std::vector<Waiting> waiting;
   const TimePoint now = clock_.now();
   for (auto& [id, a] : active_) {
     const bool waiting_status = a.record.status == CaseStatus::queued || a.record.status == CaseStatus::processing;
-    if (waiting_status && !a.attempt && a.record.not_before <= now) waiting.push_back(&a);
+    if (waiting_status && !a.attempt && a.record.not_before <= now)
+      waiting.push_back({a.record.priority, a.record.seq, &a});
   }
-  std::sort(waiting.begin(), waiting.end(), [](const Active* x, const Active* y) {
-    if (x->record.priority != y->record.priority) return x->record.priority > y->record.priority;
-    return x->record.seq < y->record.seq;
+  std::sort(waiting.begin(), waiting.end(), [](const Waiting& x, const Waiting& y) {
+    if (x.priority != y.priority) return x.priority > y.priority;
+    return x.seq < y.seq;
   });
+  // Capacity only shrinks during this pass, so once a step of some pool and
+  // size found no room, a later case needing the same cannot find any
+  // either: it is skipped when it already says it waits. This keeps a long
+  // queue from costing a full placement attempt per case on every event.
+  struct Need {
+    const std::string* pool;
+    unsigned slots;
+    unsigned gpus;
+  };
+  std::vector<Need> full;
+  auto no_room_for = [&full](const StepDefinition& step) {
+    return std::any_of(full.begin(), full.end(), [&step](const Need& n) {
+      return n.slots == step.slots && n.gpus == step.gpus && *n.pool == step.pool;
+    });
+  };
   std::vector<std::string> ended;
-  for (Active* a : waiting) {
+  for (const Waiting& w : waiting) {
+    Active* a = w.active;
+    const WorkflowDefinition* wf = workflow(a->record);
+    const StepDefinition* step =
+        wf && a->record.current_step < wf->steps.size() ? &wf->steps[a->record.current_step] : nullptr;
+    if (step && a->record.status == CaseStatus::queued && no_room_for(*step) &&
+        a->record.message.starts_with(kWaitingForCapacity)) {
+      continue;
+    }
     auto placed = try_place(*a);
     if (!placed) return placed.error();
     if (is_terminal(a->record.status)) ended.push_back(a->record.id);
+    else if (!*placed && step && !no_room_for(*step)) full.push_back({&step->pool, step->slots, step->gpus});
   }
   for (const auto& id : ended)
     if (auto st = end_case(id); !st) return st;

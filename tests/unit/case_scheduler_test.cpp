@@ -27,6 +27,10 @@ class CaseSchedulerTest : public ::testing::Test {
     single.name = "single";
     single.steps = {StepDefinition{"only", "run", "cpu", 1, 0, 60s, {2, 5s, 60s}, {}}};
     workflows_["single"] = single;
+    WorkflowDefinition render;
+    render.name = "render";
+    render.steps = {StepDefinition{"render", "render", "gpu", 1, 1, 60s, {}, {}}};
+    workflows_["render"] = render;
     make_scheduler();
   }
 
@@ -145,7 +149,7 @@ TEST_F(CaseSchedulerTest, SubmissionsAreCheckedAgainstTheWorkflow) {
   auto unknown = submit("c1", "nope", {});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, Errc::invalid_argument);
-  EXPECT_NE(unknown.error().message.find("known: dose, single"), std::string::npos) << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("known: dose, render, single"), std::string::npos) << unknown.error().message;
 
   auto missing = submit("c1", "dose", {{"plan", "p1"}});
   ASSERT_FALSE(missing.ok());
@@ -178,6 +182,41 @@ TEST_F(CaseSchedulerTest, WaitsForCapacityAndIsPlacedWhenAWorkerArrives) {
   EXPECT_EQ(run_steps()[0].first, "worker.w1");
   EXPECT_EQ(stored("c1").status, CaseStatus::processing);
   EXPECT_EQ(stored("c1").worker_id, "w1");
+}
+
+// A long queue behind a full pool: cases are placed in FIFO order as slots
+// free up, each one waits with its reason, and a case for another pool with
+// room is not held up behind them.
+TEST_F(CaseSchedulerTest, ALongQueueDrainsInOrderAndOtherPoolsAreNotHeldUp) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(submit("q" + std::to_string(100 + i), "single", {}).ok());
+  ASSERT_TRUE(submit("g1", "dose", {{"plan", "p"}, {"histories", "1"}}).ok());
+  add_worker("g-host", {"gpu"}, 1, 1);
+  ASSERT_EQ(run_steps().size(), 1u);
+  EXPECT_EQ(run_steps()[0].second.case_id(), "q100");
+  for (int i = 1; i < 40; ++i) {
+    const auto& record = stored("q" + std::to_string(100 + i));
+    EXPECT_EQ(record.status, CaseStatus::queued);
+    EXPECT_NE(record.message.find("waiting for capacity in pool cpu"), std::string::npos) << record.message;
+  }
+  // g1's first step is in pool cpu too: it waits its turn behind the queue.
+  EXPECT_EQ(stored("g1").status, CaseStatus::queued);
+  ASSERT_TRUE(submit("r1", "render", {}).ok());
+  EXPECT_EQ(run_steps().back().first, "worker.g-host");
+  EXPECT_EQ(run_steps().back().second.case_id(), "r1");
+  started("r1", "g-host");
+  finished("r1", "g-host");
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "q" + std::to_string(100 + i);
+    if (i > 0) ASSERT_EQ(run_steps().back().second.case_id(), id);
+    started(id, "w1");
+    finished(id, "w1");
+  }
+  // Its cpu step ran last; its gpu step goes to the gpu host at once.
+  ASSERT_EQ(run_steps().back().second.case_id(), "g1");
+  started("g1", "w1");
+  finished("g1", "w1");
+  EXPECT_EQ(run_steps().back().first, "worker.g-host");
 }
 
 TEST_F(CaseSchedulerTest, AWorkflowRunsItsStepsInOrderWithParametersAndGpus) {
