@@ -73,7 +73,12 @@ Status CaseScheduler::save(Active& a) {
   a.record.updated_at = clock_.now();
   if (auto st = store_.begin_batch(); !st) return st;
   if (change_listener_) change_listener_(a.record);
+  note_waiting(a);
   return store_.update_case(a.record);
+}
+
+void CaseScheduler::note_waiting(Active& a) {
+  if (waits(a)) waiting_.emplace(wait_key(a), &a);
 }
 
 Status CaseScheduler::transition(Active& a, CaseStatus status, std::string message) {
@@ -127,7 +132,7 @@ Status CaseScheduler::load() {
       use.gpus.insert(a.attempt->gpus.begin(), a.attempt->gpus.end());
     }
     const std::string id = a.record.id;
-    active_.emplace(id, std::move(a));
+    note_waiting(active_.emplace(id, std::move(a)).first->second);
   }
   size_t resent = 0;
   for (auto& [id, a] : active_)
@@ -188,6 +193,12 @@ Result<SubmitOutcome> CaseScheduler::submit(const v1::SubmitCase& request) {
   auto [it, _] = active_.emplace(id, std::move(a));
   if (auto st = transition(it->second, CaseStatus::queued, "submitted"); !st) return st.error();
   if (auto st = place_waiting(); !st) return st.error();
+  // place_waiting stops once no worker has a free slot; the new case still
+  // learns what it waits for (nothing can be placed, so order is kept).
+  if (auto again = active_.find(id); again != active_.end() && waits(again->second) &&
+                                     again->second.record.message == "submitted") {
+    if (auto placed = try_place(again->second); !placed) return placed.error();
+  }
   const CaseRecord* now = find_active(id);
   if (now) return SubmitOutcome{*now, true};
   auto stored = store_.find_case(id);
@@ -265,26 +276,10 @@ Result<bool> CaseScheduler::try_place(Active& a) {
 }
 
 Status CaseScheduler::place_waiting() {
-  struct Waiting {
-    int priority;
-    int64_t seq;
-    Active* active;
-  };
-  std::vector<Waiting> waiting;
-  const TimePoint now = clock_.now();
-  for (auto& [id, a] : active_) {
-    const bool waiting_status = a.record.status == CaseStatus::queued || a.record.status == CaseStatus::processing;
-    if (waiting_status && !a.attempt && a.record.not_before <= now)
-      waiting.push_back({a.record.priority, a.record.seq, &a});
-  }
-  std::sort(waiting.begin(), waiting.end(), [](const Waiting& x, const Waiting& y) {
-    if (x.priority != y.priority) return x.priority > y.priority;
-    return x.seq < y.seq;
-  });
   // Capacity only shrinks during this pass, so once a step of some pool and
   // size found no room, a later case needing the same cannot find any
-  // either: it is skipped when it already says it waits. This keeps a long
-  // queue from costing a full placement attempt per case on every event.
+  // either: it is skipped when it already says it waits. And once no worker
+  // has a free slot, only a zero-slot step could still be placed.
   struct Need {
     const std::string* pool;
     unsigned slots;
@@ -296,20 +291,52 @@ Status CaseScheduler::place_waiting() {
       return n.slots == step.slots && n.gpus == step.gpus && *n.pool == step.pool;
     });
   };
+  bool zero_slot_steps = false;
+  for (const auto& [name, wf] : workflows_)
+    for (const auto& step : wf.steps) zero_slot_steps = zero_slot_steps || step.slots == 0;
+  auto any_free_slot = [this] {
+    for (const auto& [id, w] : workers_.all()) {
+      if (!w.online || w.draining) continue;
+      auto use = usage_.find(id);
+      if (w.slots > (use == usage_.end() ? 0u : use->second.slots)) return true;
+    }
+    return false;
+  };
+
+  const TimePoint now = clock_.now();
   std::vector<std::string> ended;
-  for (const Waiting& w : waiting) {
-    Active* a = w.active;
+  bool free_slot = any_free_slot();
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    Active* a = it->second;
+    if (!waits(*a)) {
+      it = waiting_.erase(it);
+      continue;
+    }
+    if (!free_slot && !zero_slot_steps) break;
+    if (a->record.not_before > now) {
+      ++it;
+      continue;
+    }
     const WorkflowDefinition* wf = workflow(a->record);
     const StepDefinition* step =
         wf && a->record.current_step < wf->steps.size() ? &wf->steps[a->record.current_step] : nullptr;
     if (step && a->record.status == CaseStatus::queued && no_room_for(*step) &&
         a->record.message.starts_with(kWaitingForCapacity)) {
+      ++it;
       continue;
     }
     auto placed = try_place(*a);
     if (!placed) return placed.error();
-    if (is_terminal(a->record.status)) ended.push_back(a->record.id);
-    else if (!*placed && step && !no_room_for(*step)) full.push_back({&step->pool, step->slots, step->gpus});
+    if (is_terminal(a->record.status)) {
+      ended.push_back(a->record.id);
+      it = waiting_.erase(it);
+    } else if (*placed) {
+      it = waiting_.erase(it);
+      free_slot = any_free_slot();
+    } else {
+      if (step && !no_room_for(*step)) full.push_back({&step->pool, step->slots, step->gpus});
+      ++it;
+    }
   }
   for (const auto& id : ended)
     if (auto st = end_case(id); !st) return st;
@@ -411,11 +438,15 @@ Status CaseScheduler::finish_attempt(Active& a, AttemptStatus status, const std:
   use.slots -= std::min(use.slots, at.slots);
   for (unsigned g : at.gpus) use.gpus.erase(g);
   a.attempt.reset();
+  note_waiting(a);
   return {};
 }
 
 Status CaseScheduler::end_case(const std::string& id) {
-  active_.erase(id);
+  if (auto it = active_.find(id); it != active_.end()) {
+    waiting_.erase(wait_key(it->second));
+    active_.erase(it);
+  }
   // Capacity freed: someone else may fit now.
   return place_waiting();
 }

@@ -96,6 +96,19 @@ class CaseScheduler {
     std::set<unsigned> gpus;
   };
 
+  // Placement order: higher priority first, then submission order.
+  struct WaitKey {
+    int priority;
+    int64_t seq;
+    bool operator<(const WaitKey& o) const { return priority != o.priority ? priority > o.priority : seq < o.seq; }
+  };
+  static WaitKey wait_key(const Active& a) { return {a.record.priority, a.record.seq}; }
+  static bool waits(const Active& a) {
+    return (a.record.status == CaseStatus::queued || a.record.status == CaseStatus::processing) && !a.attempt;
+  }
+  // Adds the case to waiting_ when it waits for a worker.
+  void note_waiting(Active& active);
+
   std::optional<std::string> stuck_reason(const Active& active, TimePoint now) const;
   Status place_waiting();
   // true when the case was placed.
@@ -123,6 +136,10 @@ class CaseScheduler {
   CasesConfig config_;
   Post post_;
   std::map<std::string, Active> active_;
+  // Every active case that waits for a worker, in placement order, and
+  // possibly some that no longer do (dropped when place_waiting meets them),
+  // so a long queue costs nothing per event once capacity runs out.
+  std::map<WaitKey, Active*> waiting_;
   TimePoint loaded_at_{};  // job heartbeats are counted from here after a restart
   ProblemListener problem_listener_;
   std::function<void(const CaseRecord&)> change_listener_;

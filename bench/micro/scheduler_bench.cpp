@@ -1,0 +1,109 @@
+#include <benchmark/benchmark.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/amqp/transport.hpp"
+#include "common/core/clock.hpp"
+#include "common/log/logging.hpp"
+#include "conductor/core/case_scheduler.hpp"
+#include "conductor/core/worker_registry.hpp"
+#include "conductor/store/conductor_store.hpp"
+
+namespace baton::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Publishes nowhere and confirms at once: only the scheduler's own work is timed.
+class NullTransport final : public amqp::Transport {
+ public:
+  void publish(amqp::OutgoingMessage, amqp::PublishCallback done) override {
+    if (done) done(amqp::PublishOutcome::confirmed);
+  }
+  void ack(amqp::DeliveryRef, bool) override {}
+  void dead_letter(const amqp::Delivery&, std::string, std::function<void()> settled) override {
+    if (settled) settled();
+  }
+  void reject(amqp::DeliveryRef, bool) override {}
+  bool connected() const override { return true; }
+};
+
+// One worker of 4 slots busy, `queue` cases waiting behind it. One op is one
+// case's life on the conductor: its StepStarted and StepFinished are applied
+// (the next waiting case is placed), and a new case is submitted so the
+// queue keeps its depth. In-memory SQLite, so the scheduler's own cost shows.
+void BM_CaseCycleBehindQueue(benchmark::State& state) {
+  const int queue = static_cast<int>(state.range(0));
+  config::LogConfig quiet;
+  quiet.level = "warn";  // a line per transition would be most of what is timed
+  log::init_logging(quiet, "bench");
+  auto store = std::move(conductor::ConductorStore::open(":memory:").value());
+  ManualClock clock;
+  NullTransport transport;
+  conductor::WorkerRegistry registry(*store, clock, conductor::WorkersConfig{});
+  if (!registry.load().ok()) return state.SkipWithError("registry load");
+  std::map<std::string, conductor::WorkflowDefinition> workflows;
+  conductor::WorkflowDefinition run_true;
+  run_true.name = "run_true";
+  run_true.steps = {conductor::StepDefinition{"run", "run_true", "bench", 1, 0, 60s, {}, {}}};
+  workflows["run_true"] = run_true;
+  conductor::CaseScheduler scheduler(*store, transport, registry, clock, workflows, conductor::CasesConfig{},
+                                     [](std::function<void()> f) { f(); });
+  if (!scheduler.load().ok()) return state.SkipWithError("scheduler load");
+  v1::WorkerRegister reg;
+  reg.set_worker_id("w1");
+  reg.set_slots(4);
+  reg.set_heartbeat_interval_ms(1000);
+  reg.add_labels("bench");
+  registry.set_status_listener([&](const conductor::WorkerRecord& w) { (void)scheduler.on_worker_status(w); });
+  if (!registry.on_register(reg).ok()) return state.SkipWithError("register");
+
+  std::deque<std::string> order;  // FIFO: the front four run
+  int next_id = 0;
+  auto submit = [&] {
+    v1::SubmitCase s;
+    s.set_case_id("c" + std::to_string(next_id++));
+    s.set_workflow("run_true");
+    order.push_back(s.case_id());
+    return scheduler.submit(s).ok();
+  };
+  for (int i = 0; i < queue + 4; ++i)
+    if (!submit()) return state.SkipWithError("submit");
+  if (!store->commit_batch().ok()) return state.SkipWithError("commit");
+  scheduler.release_outbox();
+
+  int in_batch = 0;
+  for (auto _ : state) {
+    const std::string id = order.front();
+    order.pop_front();
+    const conductor::CaseRecord* c = scheduler.find_active(id);
+    if (!c) return state.SkipWithError("case not active");
+    v1::StepRef ref;
+    ref.set_case_id(id);
+    ref.set_step_index(c->current_step);
+    ref.set_attempt(c->attempt);
+    ref.set_worker_id("w1");
+    v1::StepStarted started;
+    *started.mutable_step() = ref;
+    started.set_pid(1);
+    v1::StepFinished finished;
+    *finished.mutable_step() = ref;
+    finished.set_outcome(v1::StepFinished::SUCCEEDED);
+    if (!scheduler.on_step_started(started).ok() || !scheduler.on_step_finished(finished).ok() || !submit())
+      return state.SkipWithError("apply");
+    // The conductor commits in write batches; 100 events is a typical one under load.
+    if (++in_batch == 50) {
+      in_batch = 0;
+      if (!store->commit_batch().ok()) return state.SkipWithError("commit");
+      scheduler.release_outbox();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CaseCycleBehindQueue)->Arg(0)->Arg(1000)->Arg(10000);
+
+}  // namespace
+}  // namespace baton::bench
