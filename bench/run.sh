@@ -366,7 +366,7 @@ main() {
   if ((BUILD_FIRST)); then
     say "building Release binaries in $BUILD"
     cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBATON_BUILD_TESTS=OFF -DBATON_BUILD_BENCH=ON >/dev/null
-    cmake --build "$BUILD" -j"$JOBS" --target baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp >/dev/null
+    cmake --build "$BUILD" -j"$JOBS" --target baton-conductor baton-worker baton-supervise batonctl baton_micro_bench baton-bench-amqp >/dev/null
   fi
   local b
   for b in baton-conductor baton-worker batonctl baton_micro_bench baton-bench-amqp; do

@@ -55,7 +55,7 @@ EOF
   drop_vhost bench-footprint
 
   local sizes="" b size stripped
-  for b in baton-conductor baton-worker batonctl; do
+  for b in baton-conductor baton-worker baton-supervise batonctl; do
     size=$(stat -c %s "$BIN/$b")
     strip -o "$dir/$b.stripped" "$BIN/$b"
     stripped=$(stat -c %s "$dir/$b.stripped")
