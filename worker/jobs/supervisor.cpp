@@ -194,7 +194,7 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
   while ((n = ::read(hs_read.get(), &hs, sizeof hs)) < 0 && errno == EINTR) {
   }
   if (n != static_cast<ssize_t>(sizeof hs) || hs.job_pid <= 0) {
-    int status;
+    int status = 0;
     while (::waitpid(supervisor_pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (n != static_cast<ssize_t>(sizeof hs)) {
