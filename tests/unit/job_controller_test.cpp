@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -123,6 +124,21 @@ pid_t parent_of(pid_t pid) {
   pid_t ppid = 0;
   fields >> state >> ppid;
   return ppid;
+}
+
+// This process's children that are spare supervisors (`baton-supervise --spare`).
+std::vector<pid_t> spare_supervisors() {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (parent_of(pid) != ::getpid() || process_gone(pid)) continue;
+    std::string cmdline = read_file(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("baton-supervise --spare") != std::string::npos) out.push_back(pid);
+  }
+  return out;
 }
 
 class JobControllerTest : public ::testing::Test {
@@ -497,6 +513,43 @@ TEST_F(JobControllerTest, StartFailsWhenTheSupervisorProgramIsMissing) {
   EXPECT_EQ(st.error().message, "cannot run the job supervisor " + missing +
                                     ": No such file or directory (it is built beside baton-worker; set "
                                     "jobs.supervisor to its path)");
+}
+
+// A job is handed to a supervisor started ahead of it; one that died while
+// waiting is replaced, and the job starts anyway.
+TEST_F(JobControllerTest, ASpareSupervisorTakesTheNextJobAndALostOneIsReplaced) {
+  auto& jobs = make();
+  // Its command line appears once its exec is through.
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t first = spare_supervisors()[0];
+  const std::string go = path("go");
+  jobs.run_step(step("c1", "wait_for", {{"file", go}, {"code", "0"}}));
+  EXPECT_EQ(parent_of(static_cast<pid_t>(events_.started("c1").pid())), first);
+  std::ofstream(go) << "go";
+  EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED);
+  // A new one waits for the next job (c1's exits once its record is flushed).
+  pid_t second = 0;
+  ASSERT_TRUE(wait_until([&] {
+    auto spares = spare_supervisors();
+    second = spares.size() == 1 ? spares[0] : 0;
+    return second != 0 && second != first;
+  }));
+
+  ::kill(second, SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return process_gone(second); }));
+  jobs.run_step(step("c2", "output", {{"lines", "2"}}));
+  EXPECT_EQ(events_.finished("c2").outcome(), v1::StepFinished::SUCCEEDED);
+  EXPECT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+}
+
+TEST_F(JobControllerTest, TheSpareSupervisorLeavesWithTheController) {
+  make();
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t spare = spare_supervisors()[0];
+  controller_.reset();
+  int status;
+  EXPECT_EQ(::waitpid(spare, &status, WNOHANG), -1) << "the spare was not collected";
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(SuperviseProgramTest, RunByHandItExplainsItself) {

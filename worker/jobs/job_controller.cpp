@@ -74,6 +74,7 @@ JobController::~JobController() {
   changed_.notify_all();
   wake();
   if (watcher_.joinable()) watcher_.join();
+  if (spare_) retire_spare(*spare_);
   for (int fd : {inotify_fd_, wake_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -116,6 +117,7 @@ Status JobController::start() {
   if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, (dir / "jobs").c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
     log->warn("cannot watch {} ({}); job ends are noticed by polling", (dir / "jobs").string(), strerror(errno));
   }
+  refill_spare_locked();
   watcher_ = std::thread([this] { watch_loop(); });
   return {};
 }
@@ -245,7 +247,14 @@ void JobController::run_step(const v1::RunStep& command) {
 
   // The supervisor starts the job while this thread goes on: its answer is
   // read by the watcher, which then reports StepStarted (or the refusal).
-  auto starting = start_supervisor(request);
+  Result<StartingSupervisor> starting = make_error(Errc::not_found, "no spare supervisor");
+  if (spare_) {
+    starting = hand_to_spare(std::move(*spare_), request);
+    spare_.reset();
+    if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
+  }
+  if (!starting) starting = start_supervisor(request);
+  refill_spare_locked();
   if (!starting) {
     // Nothing ran, so a later delivery may try again.
     if (auto st = store_->remove(key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
@@ -261,6 +270,16 @@ void JobController::run_step(const v1::RunStep& command) {
   auto [it, inserted_job] = running_.emplace(key, Job(record, LogFollower(record.log_path, 0)));
   it->second.starting = std::move(starting).value();
   wake();
+}
+
+void JobController::refill_spare_locked() {
+  if (spare_ || stopping_) return;
+  auto spare = start_spare(options_.supervisor_program);
+  if (!spare) {
+    log::logger("jobs")->warn("cannot start a spare job supervisor: {}", spare.error().message);
+    return;
+  }
+  spare_ = std::move(spare).value();
 }
 
 bool JobController::confirm_start_locked(Job& job) {

@@ -81,6 +81,7 @@ class JobController {
   // Reads a starting job's answer: true when it runs (StepStarted sent),
   // false when it could not start (StepRejected sent; drop the job).
   bool confirm_start_locked(Job& job);
+  void refill_spare_locked();
   // true when the job has ended and was reported.
   bool poll_job_locked(Job& job);
   void read_output_locked(Job& job, bool final);
@@ -108,7 +109,10 @@ class JobController {
   std::thread watcher_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
-  std::vector<pid_t> unreaped_;  // supervisors whose job ended; collected by the watcher
+  std::vector<pid_t> unreaped_;
+  // Started ahead of the next job and replaced at each start; empty if it
+  // could not be started (then jobs start their supervisor directly).
+  std::optional<StartingSupervisor> spare_;  // supervisors whose job ended; collected by the watcher
 };
 
 }  // namespace baton::worker

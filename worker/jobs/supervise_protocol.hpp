@@ -12,6 +12,8 @@
 // rename) in the format read_exit_file() reads: "exit signal end finished_ms\n".
 // SIGUSR1 asks it to stop the job.
 
+#include <cstdint>
+
 namespace baton::worker::supervise {
 
 enum class Stage : int { setup = 1, chdir = 2, exec = 3 };
@@ -23,5 +25,14 @@ struct Handshake {
 };
 
 constexpr int kHandshakeFd = 3;
+
+// `baton-supervise --spare` is started before its job is known, with fd 3 on
+// a socket instead of a pipe, and fds 1 and 2 on /dev/null. It reads a
+// uint32 byte count, then that many bytes of NUL-terminated fields: exit
+// path, timeout ms, grace ms, cwd (empty: keep), log path, argc, argv...,
+// envc, env... (the job's environment). Then it opens the log for fds 1 and
+// 2 and goes on as above, answering with the Handshake on the same socket.
+// EOF before the count means no job will come: it exits quietly.
+constexpr uint32_t kMaxSpecBytes = 4u << 20;
 
 }  // namespace baton::worker::supervise

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <spawn.h>
@@ -108,6 +109,118 @@ Status check_supervisor_program(const std::string& path) {
   return {};
 }
 
+namespace {
+
+// posix_spawn clones without copying the worker's memory (vfork
+// semantics). The supervisor gets a session of its own (no terminal's
+// SIGHUP, and signals to the worker's group do not reach it), default
+// signal dispositions, and fds 0-3 only. SIGUSR1 (cancel) stays blocked
+// until it has its handler, so an early cancel waits instead of killing it.
+Result<pid_t> spawn_supervisor_process(const std::string& program, std::vector<char*>& argv,
+                                       std::vector<char*>& envp, int in_fd, int out_fd, int fd3) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  ::posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
+  ::posix_spawn_file_actions_adddup2(&actions, fd3, supervise::kHandshakeFd);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, supervise::kHandshakeFd + 1);
+  sigset_t all;
+  sigset_t cancel_only;
+  sigfillset(&all);
+  sigemptyset(&cancel_only);
+  sigaddset(&cancel_only, SIGUSR1);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setsigmask(&attr, &cancel_only);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) return make_error(Errc::io_error, "cannot start the job supervisor " + program + ": " + errno_text(rc));
+  return pid;
+}
+
+}  // namespace
+
+Result<StartingSupervisor> start_spare(const std::string& supervisor_program) {
+  const std::string supervisor = supervisor_program.empty() ? default_supervisor_program() : supervisor_program;
+  Fd devnull(lift(::open("/dev/null", O_RDWR | O_CLOEXEC)));
+  if (devnull.get() < 0) return make_error(Errc::io_error, "cannot open /dev/null: " + errno_text(errno));
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    return make_error(Errc::io_error, "socketpair: " + errno_text(errno));
+  Fd ours(lift(pair[0]));
+  Fd theirs(lift(pair[1]));
+  if (ours.get() < 0 || theirs.get() < 0) return make_error(Errc::io_error, "socketpair: " + errno_text(errno));
+  std::vector<std::string> args{supervisor, "--spare"};
+  std::vector<char*> argv{args[0].data(), args[1].data(), nullptr};
+  std::vector<char*> envp{nullptr};  // the job brings its own
+  auto spawned = spawn_supervisor_process(supervisor, argv, envp, devnull.get(), devnull.get(), theirs.get());
+  if (!spawned) return spawned.error();
+  StartingSupervisor spare;
+  spare.supervisor_pid = *spawned;
+  if (auto stat = proc_stat(*spawned)) spare.supervisor_start = stat->start;
+  spare.handshake_fd = ours.release();
+  return spare;
+}
+
+Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request) {
+  if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
+  auto program = resolve_program(request.argv[0], request.env);
+  if (!program) return make_error(Errc::not_found, "cannot execute " + request.argv[0] + ": not found in PATH");
+  std::error_code ec;
+  std::string spec;
+  auto field = [&spec](const std::string& text) {
+    spec += text;
+    spec += '\0';
+  };
+  field(std::filesystem::absolute(request.exit_path, ec).string());
+  field(std::to_string(request.timeout.count()));
+  field(std::to_string(request.kill_grace.count()));
+  field(request.cwd);
+  field(std::filesystem::absolute(request.log_path, ec).string());
+  field(std::to_string(request.argv.size()));
+  field(std::filesystem::absolute(*program, ec).string());
+  for (size_t i = 1; i < request.argv.size(); ++i) field(request.argv[i]);
+  field(std::to_string(request.env.size()));
+  for (const auto& [key, value] : request.env) field(key + "=" + value);
+  if (spec.size() > supervise::kMaxSpecBytes) return make_error(Errc::invalid_argument, "the job's description is too large");
+  const uint32_t size = static_cast<uint32_t>(spec.size());
+  spec.insert(0, reinterpret_cast<const char*>(&size), sizeof size);
+  const char* p = spec.data();
+  size_t left = spec.size();
+  while (left > 0) {
+    const ssize_t n = ::send(spare.handshake_fd, p, left, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      retire_spare(spare);
+      return make_error(Errc::io_error, "the spare job supervisor is gone: " + errno_text(err));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  spare.program = *program;
+  spare.name = request.argv[0];
+  spare.cwd = request.cwd;
+  return spare;
+}
+
+void retire_spare(StartingSupervisor& spare) {
+  if (spare.handshake_fd >= 0) ::close(spare.handshake_fd);
+  spare.handshake_fd = -1;
+  // It exits at the EOF; only this process's own child is waited for.
+  int status;
+  if (spare.supervisor_pid > 0) {
+    while (::waitpid(spare.supervisor_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  spare.supervisor_pid = 0;
+}
+
 Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
   if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
   auto program = resolve_program(request.argv[0], request.env);
@@ -146,33 +259,9 @@ Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
   Fd hs_write(lift(pipe_fds[1]));
   if (hs_read.get() < 0 || hs_write.get() < 0) return make_error(Errc::io_error, "pipe: " + errno_text(errno));
 
-  // posix_spawn clones without copying the worker's memory (vfork
-  // semantics). The supervisor gets a session of its own (no terminal's
-  // SIGHUP, and signals to the worker's group do not reach it), default
-  // signal dispositions, and fds 0-3 only. SIGUSR1 (cancel) stays blocked
-  // until it has its handler, so an early cancel waits instead of killing it.
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawnattr_init(&attr);
-  ::posix_spawn_file_actions_adddup2(&actions, devnull.get(), 0);
-  ::posix_spawn_file_actions_adddup2(&actions, log.get(), 1);
-  ::posix_spawn_file_actions_adddup2(&actions, log.get(), 2);
-  ::posix_spawn_file_actions_adddup2(&actions, hs_write.get(), supervise::kHandshakeFd);
-  ::posix_spawn_file_actions_addclosefrom_np(&actions, supervise::kHandshakeFd + 1);
-  sigset_t all;
-  sigset_t cancel_only;
-  sigfillset(&all);
-  sigemptyset(&cancel_only);
-  sigaddset(&cancel_only, SIGUSR1);
-  ::posix_spawnattr_setsigdefault(&attr, &all);
-  ::posix_spawnattr_setsigmask(&attr, &cancel_only);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t supervisor_pid = -1;
-  const int rc = ::posix_spawn(&supervisor_pid, supervisor.c_str(), &actions, &attr, argv.data(), envp.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attr);
-  if (rc != 0) return make_error(Errc::io_error, "cannot start the job supervisor " + supervisor + ": " + errno_text(rc));
+  auto spawned = spawn_supervisor_process(supervisor, argv, envp, devnull.get(), log.get(), hs_write.get());
+  if (!spawned) return spawned.error();
+  const pid_t supervisor_pid = *spawned;
   StartingSupervisor starting;
   starting.supervisor_pid = supervisor_pid;
   // posix_spawn returns once the child has exec'd, so this is the supervisor.

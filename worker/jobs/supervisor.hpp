@@ -76,6 +76,16 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
 // Both of the above.
 Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request);
 
+// A supervisor started before its job is known (`baton-supervise --spare`),
+// so starting a job costs only the job's own exec: hand_to_spare() sends the
+// job and returns what start_supervisor() would (request.supervisor_program
+// is not used). It fails only when the spare is gone; then it has been
+// reaped and the caller starts a supervisor the ordinary way.
+Result<StartingSupervisor> start_spare(const std::string& supervisor_program);
+Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request);
+// Tells an unused spare no job will come and waits for it to exit.
+void retire_spare(StartingSupervisor& spare);
+
 struct ExitRecord {
   enum class End { exited = 0, timed_out = 1, cancelled = 2 };
   int exit_code = -1;  // -1 when killed by a signal

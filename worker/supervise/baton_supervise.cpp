@@ -7,7 +7,8 @@
 // supervisor, then the job), and that copying was most of a worker's CPU
 // when it ran short jobs. The worker now starts this with posix_spawn
 // (vfork semantics, no copy), and this small process starts the job the same
-// way.
+// way. A worker keeps one such supervisor started ahead of need (--spare),
+// so a job's start waits for no exec but the job's own.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -46,6 +47,9 @@ struct Options {
   int64_t timeout_ms = 0;  // 0: none
   int64_t grace_ms = 5000;
   char** argv = nullptr;   // the job's; argv[0] is an absolute path
+  char** envp = environ;   // the job's environment
+  const char* log_path = nullptr;  // spare mode: the job's log, opened here
+  bool spare = false;
 };
 
 int64_t clock_ms(clockid_t id) {
@@ -91,6 +95,10 @@ bool parse_ms(const char* text, int64_t* out) {
 
 Options parse(int argc, char** argv) {
   Options options;
+  if (argc == 2 && ::strcmp(argv[1], "--spare") == 0) {
+    options.spare = true;
+    return options;
+  }
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
@@ -196,16 +204,67 @@ pid_t start_job(const Options& options) {
   ::posix_spawnattr_setpgroup(&attr, 0);
   ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t job = -1;
-  const int rc = ::posix_spawn(&job, options.argv[0], nullptr, &attr, options.argv, environ);
+  const int rc = ::posix_spawn(&job, options.argv[0], nullptr, &attr, options.argv, options.envp);
   ::posix_spawnattr_destroy(&attr);
   if (rc != 0) fail(Stage::exec, rc);
   return job;
 }
 
+bool read_all(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t n = ::read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Spare mode: started ahead of need, it waits for its job's description
+// on fd 3 (see JobSpec in supervise_protocol.hpp). The buffer and the
+// vectors live until exit.
+Options read_spec(Options options) {
+  uint32_t size = 0;
+  // EOF before a job: the worker stopped or started another spare.
+  if (!read_all(kHandshakeFd, &size, sizeof size)) ::_exit(0);
+  if (size == 0 || size > baton::worker::supervise::kMaxSpecBytes) fail(Stage::setup, EPROTO);
+  char* buf = static_cast<char*>(::malloc(size));
+  if (buf == nullptr) fail(Stage::setup, ENOMEM);
+  if (!read_all(kHandshakeFd, buf, size) || buf[size - 1] != '\0') fail(Stage::setup, EPROTO);
+  // NUL-terminated fields: exit, timeout, grace, cwd, log, argc, argv..., envc, env...
+  char* p = buf;
+  char* const end = buf + size;
+  auto next = [&]() -> char* {
+    if (p >= end) fail(Stage::setup, EPROTO);
+    char* field = p;
+    p += ::strlen(p) + 1;
+    return field;
+  };
+  auto list = [&]() -> char** {
+    int64_t count = 0;
+    if (!parse_ms(next(), &count) || count > 100000) fail(Stage::setup, EPROTO);
+    char** out = static_cast<char**>(::calloc(static_cast<size_t>(count) + 1, sizeof(char*)));
+    if (out == nullptr) fail(Stage::setup, ENOMEM);
+    for (int64_t i = 0; i < count; ++i) out[i] = next();
+    return out;
+  };
+  options.exit_path = next();
+  if (!parse_ms(next(), &options.timeout_ms) || !parse_ms(next(), &options.grace_ms)) fail(Stage::setup, EPROTO);
+  options.cwd = next();
+  if (*options.cwd == '\0') options.cwd = nullptr;
+  options.log_path = next();
+  options.argv = list();
+  options.envp = list();
+  if (options.exit_path[0] != '/' || options.argv[0] == nullptr || options.argv[0][0] != '/') fail(Stage::setup, EINVAL);
+  return options;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
+  Options options = parse(argc, argv);
   if (::fcntl(kHandshakeFd, F_GETFD) < 0) usage("fd 3 (the handshake pipe) is not open");
   // Whatever else the worker let through stays with the worker.
   ::close_range(kHandshakeFd + 1, ~0U, 0);
@@ -224,6 +283,14 @@ int main(int argc, char** argv) {
   sigemptyset(&cancel_only);
   sigaddset(&cancel_only, SIGUSR1);
   ::sigprocmask(SIG_UNBLOCK, &cancel_only, nullptr);
+
+  if (options.spare) {
+    options = read_spec(options);
+    const int log = ::open(options.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) fail(Stage::setup, errno);
+    if (::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) fail(Stage::setup, errno);
+    ::close(log);
+  }
 
   // The job inherits this directory; the exit path is absolute.
   if (options.cwd != nullptr && ::chdir(options.cwd) != 0) fail(Stage::chdir, errno);
