@@ -254,7 +254,6 @@ void JobController::run_step(const v1::RunStep& command) {
     if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
   }
   if (!starting) starting = start_supervisor(request);
-  refill_spare_locked();
   if (!starting) {
     // Nothing ran, so a later delivery may try again.
     if (auto st = store_->remove(key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
@@ -286,6 +285,9 @@ bool JobController::confirm_start_locked(Job& job) {
   JobRecord& record = job.record;
   auto started = confirm_start(*job.starting);
   job.starting.reset();
+  // The next spare is started once this job runs, not while it starts:
+  // on a machine with few cores the two would compete.
+  refill_spare_locked();
   if (!started) {
     if (store_) {
       if (auto st = store_->remove(record.key); !st) log::logger("jobs")->error("job store: {}", st.error().message);

@@ -110,8 +110,9 @@ class JobController {
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
   std::vector<pid_t> unreaped_;
-  // Started ahead of the next job and replaced at each start; empty if it
-  // could not be started (then jobs start their supervisor directly).
+  // Started ahead of the next job and replaced once that job runs; empty
+  // meanwhile or if it could not be started (then a job starts its
+  // supervisor directly).
   std::optional<StartingSupervisor> spare_;  // supervisors whose job ended; collected by the watcher
 };
 
