@@ -298,7 +298,10 @@ scheduling and socket work (the core thread could be woken once per delivery), m
 SQLite (~10%), `Delivery` moves (~2%), asio's post (~1%). `EventPipeline::enqueue()` now takes deliveries
 from the consumer thread into an inbox and posts one drain onto the core strand per burst; the drain
 commits and acks (one multiple ack) once the inbox is empty, so a lone event is still committed at
-once while batches grow with the backlog (column `after-enqueue`).
+once while batches grow with the backlog (column `after-enqueue`). Today's three full runs gave ratios of
+0.82, 0.80 and 0.78 with the conductor's own rate steady (26-28k msgs/s) and the raw baseline moving
+between 32k and 36k msgs/s: the goal sits at the edge of this machine's run-to-run noise. Nothing on the
+ingest path changed since `fork-supervisor`.
 
 **Case throughput, step 1: polls** (column `fork-supervisor`). A job's end was seen by its supervisor
 polling `waitid` every 50 ms and by the worker polling exit files every 100 ms, so a `/bin/true` job
@@ -333,20 +336,27 @@ transitions and an attempt per case where Celery (early ack, no result backend) 
 Process start-up is expensive on this VM: `posix_spawn` + exit of a trivial static program costs
 ~420 µs, of `/bin/true` ~560-640 µs (`cpuid`-based cache detection in glibc's start-up traps to the
 hypervisor; `handle_amd` and `init_cpu_features` are the top user-space symbols of both programs). The
-next step is a warm supervisor per slot, started once and reused for job after job (one exec per job,
-as Celery), which must keep today's guarantees: jobs outlive a worker restart and are re-adopted, and
-a cancel must reach only the job it names. Creating a log directory, a log file and an exit file per job
-also shows up as ext4 inode allocation (`recently_deleted`, ~3% of the machine).
+spare supervisor below takes the supervisor's start off a job's start, not off the CPU bill. The next
+step is a supervisor reused for job after job (one exec per job, as Celery), which must keep today's
+guarantees: jobs outlive a worker restart and are re-adopted, and a cancel must reach only the job it
+names (today a cancel is a signal to a supervisor that only ever has one job). Creating a log directory,
+a log file and an exit file per job also shows up as ext4 inode allocation (`recently_deleted`, ~3% of
+the machine).
 
 **Dispatch latency.** One profiling run (20 cases, 100 ms apart, timestamps logged by temporary
 instrumentation, p50 in µs): submit → conductor receives 688; conductor applies, commits and hands
 `RunStep` to the publisher 384; publisher sends 50; broker → worker receives 446; onto the worker's
 strand 78; job-store writes, log directory and file 270; `posix_spawn` of the supervisor 408;
 supervisor start-up, its `posix_spawn` of `/bin/date`, and `date` starting up until it reads the clock
-1,741. Total 4.1 ms under instrumentation. The two broker hops are close to the raw round trip; the
-conductor's share is under 0.5 ms; two program start-ups are most of the rest, and the warm supervisor
-above would remove one. The tail (p99) follows the load on this shared 2-core machine: Celery's p99
-moves the same way between runs.
+1,741. Total 4.1 ms under instrumentation. The two broker hops are close to the raw round trip and the
+conductor's share is under 0.5 ms; two program start-ups are most of the rest. Change: the worker keeps
+one `baton-supervise --spare` started ahead of need, waiting on a socket; a `RunStep` hands it the job
+(paths, limits, argv, environment) and the next spare is started once the job runs (started right after
+the hand-over, its exec competed with the job's start for the two cores and p50 improved by only 0.2
+ms). Each supervisor still runs exactly one job, so adoption, cancel and exit files are unchanged. p50
+went from 3.63 ms (before the spare) to 2.97 ms in this run, below Celery's 3.46. The tail follows the
+load on this shared 2-core machine: p99 was 5.73 ms in the run with the first version of the spare
+(Celery 5.93) and 7.43 ms in this one (Celery 4.45), so the p99 goal is missed here, by the tail.
 
 **Footprint.** With the shared build (column `fork-supervisor`) the idle worker's RSS was mostly
 shared-library pages: libprotobuf 2.1 MiB, libstdc++ 1.7, libc 1.4, libcrypto 1.4 (there only because
