@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -84,61 +85,10 @@ std::map<std::string, std::string> build_env(const ProcessOptions& options) {
 
 enum class ChildStage : int { setup = 1, chdir = 2, exec = 3 };
 
-// Sent by the child over a CLOEXEC pipe: an exec that succeeds closes the
-// pipe unwritten, so the parent can tell "could not start" from "exited 127".
 struct ChildFailure {
-  int stage;
+  ChildStage stage;
   int error;
 };
-
-struct ChildSetup {
-  const char* program;
-  char* const* argv;
-  char* const* envp;
-  const char* cwd;  // nullptr: keep the parent's
-  int stdin_fd, stdout_fd, stderr_fd, report_fd;
-  int max_fd;
-};
-
-[[noreturn]] void report_and_exit(int report_fd, ChildStage stage) {
-  ChildFailure failure{static_cast<int>(stage), errno};
-  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
-  (void)ignored;
-  ::_exit(127);
-}
-
-// Runs between fork and exec in a copy of a multi-threaded process: only
-// async-signal-safe calls, no allocation.
-[[noreturn]] void exec_child(const ChildSetup& s) {
-  int report = s.report_fd;
-  if (::setpgid(0, 0) != 0) report_and_exit(report, ChildStage::setup);
-
-  // Dispositions first, then the mask, so nothing pending runs a parent
-  // handler here. SIG_IGN (e.g. SIGPIPE) would otherwise survive exec.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  if (::dup2(s.stdin_fd, 0) < 0 || ::dup2(s.stdout_fd, 1) < 0 || ::dup2(s.stderr_fd, 2) < 0) {
-    report_and_exit(report, ChildStage::setup);
-  }
-  if (report != 3) {
-    if (::dup3(report, 3, O_CLOEXEC) < 0) report_and_exit(report, ChildStage::setup);
-    report = 3;
-  }
-  // The child must not inherit the AMQP socket, SQLite files or other pipes.
-  if (::close_range(4, ~0U, 0) != 0) {
-    for (int fd = 4; fd < s.max_fd; ++fd) ::close(fd);
-  }
-  if (s.cwd != nullptr && ::chdir(s.cwd) != 0) report_and_exit(report, ChildStage::chdir);
-  ::execve(s.program, s.argv, s.envp);
-  report_and_exit(report, ChildStage::exec);
-}
 
 // Writing to a child that closed its stdin raises SIGPIPE, which would kill
 // the daemon. Blocking it on this thread only turns it into EPIPE without
@@ -228,7 +178,7 @@ int millis_until(Clock::time_point now, std::optional<Clock::time_point> when) {
 
 Error start_error(const ChildFailure& failure, const std::string& program, const std::string& cwd) {
   std::string reason = errno_text(failure.error);
-  switch (static_cast<ChildStage>(failure.stage)) {
+  switch (failure.stage) {
     case ChildStage::chdir:
       return make_error(Errc::io_error, "cannot chdir to " + cwd + " to run " + program + ": " + reason);
     case ChildStage::exec: {
@@ -276,7 +226,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
     program = *found;
   }
 
-  // Everything the child touches is allocated before fork.
+  // Everything the child gets is built before it is started.
   std::vector<char*> argv_ptrs;
   for (const auto& arg : options.argv) argv_ptrs.push_back(const_cast<char*>(arg.c_str()));
   argv_ptrs.push_back(nullptr);
@@ -286,7 +236,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   for (auto& entry : env_entries) env_ptrs.push_back(entry.data());
   env_ptrs.push_back(nullptr);
 
-  Fd in_read, in_write, report_read, report_write;
+  Fd in_read, in_write;
   Stream out, err;
   Fd out_write, err_write;
   if (options.stdin_data.empty()) {
@@ -297,45 +247,51 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   }
   if (auto s = make_pipe(out.fd, out_write); !s) return s.error();
   if (auto s = make_pipe(err.fd, err_write); !s) return s.error();
-  if (auto s = make_pipe(report_read, report_write); !s) return s.error();
-
-  long open_max = ::sysconf(_SC_OPEN_MAX);
-  ChildSetup setup{program.c_str(),
-                   argv_ptrs.data(),
-                   env_ptrs.data(),
-                   options.cwd.empty() ? nullptr : options.cwd.c_str(),
-                   in_read.get(),
-                   out_write.get(),
-                   err_write.get(),
-                   report_write.get(),
-                   static_cast<int>(std::clamp<long>(open_max, 1024, 1 << 20))};
+  // posix_spawn reports a chdir failure like an exec failure; looking
+  // first keeps "cannot chdir" apart from "cannot execute".
+  if (!options.cwd.empty()) {
+    struct stat dir {};
+    int err = 0;
+    if (::stat(options.cwd.c_str(), &dir) != 0) err = errno;
+    else if (!S_ISDIR(dir.st_mode)) err = ENOTDIR;
+    else if (::access(options.cwd.c_str(), X_OK) != 0) err = errno;
+    if (err != 0) return start_error({ChildStage::chdir, err}, program, options.cwd);
+  }
 
   std::optional<SigpipeBlock> sigpipe_block;
   if (in_write.valid()) sigpipe_block.emplace();
 
+  // posix_spawn clones without copying this process's memory (vfork
+  // semantics): the child gets a process group of its own, default signal
+  // dispositions (SIG_IGN would otherwise survive exec), an empty mask and
+  // fds 0-2 only: not the AMQP socket, SQLite files or other pipes.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (!options.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   const auto started = Clock::now();
-  pid_t pid = ::fork();
-  if (pid < 0) return make_error(Errc::io_error, "fork: " + errno_text(errno));
-  if (pid == 0) exec_child(setup);
-  // Also from the parent, so kill(-pid) reaches the group even if the child
-  // has not run yet. EACCES after its exec is expected and harmless.
-  ::setpgid(pid, pid);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv_ptrs.data(), env_ptrs.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) return start_error({ChildStage::exec, rc}, program, options.cwd);
 
   in_read.reset();
   out_write.reset();
   err_write.reset();
-  report_write.reset();
-
-  ChildFailure failure{};
-  ssize_t got;
-  do {
-    got = ::read(report_read.get(), &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
-  if (got == static_cast<ssize_t>(sizeof failure)) {
-    reap(pid);
-    return start_error(failure, program, options.cwd);
-  }
-  report_read.reset();
 
   set_nonblocking(out.fd);
   set_nonblocking(err.fd);
