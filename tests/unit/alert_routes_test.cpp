@@ -1,16 +1,14 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "common/http/router.hpp"
-#include "common/http/url.hpp"
 #include "conductor/alerts/alert_store.hpp"
 #include "conductor/core/ops_service.hpp"
 #include "conductor/http/api.hpp"
 #include "conductor/http/ops_json.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "tests/unit/support/conductor_db_test.hpp"
 
 namespace baton::conductor {
 namespace {
@@ -18,7 +16,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kToken = "s3cret";
+constexpr const char* kToken = testing::kApiToken;
 
 // Keeps alerts, silences and windows in memory the way the engine answers:
 // acks of unknown or resolved alerts are not_found, ids are assigned in order.
@@ -79,17 +77,10 @@ class FakeOpsService final : public OpsService {
   std::vector<alerts::MaintenanceWindow> windows;
 };
 
-class AlertRoutesTest : public ::testing::Test {
+class AlertRoutesTest : public testing::RouteTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("baton-alert-routes-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    database_ = (dir_ / "baton.db").string();
-    auto store = ConductorStore::open(database_);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
+    RouteTest::SetUp();
     ApiDeps deps;
     deps.database_path = database_;
     deps.clock = &clock_;
@@ -97,31 +88,7 @@ class AlertRoutesTest : public ::testing::Test {
     deps.api_token = kToken;
     ConductorApi(deps).install(router_);
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
-  struct Reply {
-    int status = 0;
-    json body;
-  };
-
-  Reply call(const std::string& method, const std::string& target, const std::string& body = {},
-             const std::string& token = kToken) {
-    http::ServerRequest request;
-    request.method = method;
-    request.target = target;
-    const auto question = target.find('?');
-    request.path = target.substr(0, question);
-    if (question != std::string::npos) request.query = http::parse_query(target.substr(question + 1));
-    if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-    request.body = body;
-    const auto response = router_.dispatch(request);
-    auto parsed = json::parse(response.body, nullptr, false);
-    EXPECT_FALSE(parsed.is_discarded()) << response.body;
-    return Reply{response.status, parsed};
-  }
 
   alerts::AlertRecord alert(int64_t id, const std::string& worker, const std::string& check, bool open) {
     alerts::AlertRecord a;
@@ -160,12 +127,7 @@ class AlertRoutesTest : public ::testing::Test {
     ops_.open[1] = out.alerts[0];
   }
 
-  ManualClock clock_{from_unix_ms(1'700'000'100'000)};
-  std::filesystem::path dir_;
-  std::string database_;
-  std::unique_ptr<ConductorStore> store_;
   FakeOpsService ops_;
-  http::Router router_;
 };
 
 TEST_F(AlertRoutesTest, ListShowsOpenAlertsUnlessAllAreAsked) {

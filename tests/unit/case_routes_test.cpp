@@ -1,24 +1,22 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "common/http/router.hpp"
-#include "common/http/url.hpp"
 #include "conductor/core/case_service.hpp"
 #include "conductor/http/api.hpp"
 #include "conductor/http/case_json.hpp"
 #include "conductor/http/route_support.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "tests/unit/support/conductor_db_test.hpp"
 
 namespace baton::conductor {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kToken = "s3cret";
+constexpr const char* kToken = testing::kApiToken;
 
 // Knows one workflow, "dose", with one required parameter, "plan"; repeats
 // of a submission are idempotent, like the real scheduler's.
@@ -68,23 +66,8 @@ class FakeCaseService final : public CaseService {
   }
 };
 
-class CaseRoutesTest : public ::testing::Test {
+class CaseRoutesTest : public testing::RouteTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("baton-case-routes-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    database_ = (dir_ / "baton.db").string();
-    auto store = ConductorStore::open(database_);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   void install(std::string token = kToken, CaseService* cases = nullptr) {
     ApiDeps deps;
     deps.database_path = database_;
@@ -149,27 +132,6 @@ class CaseRoutesTest : public ::testing::Test {
     ASSERT_TRUE(store_->upsert_attempt(running_attempt).ok());
   }
 
-  struct Reply {
-    int status = 0;
-    json body;
-    std::map<std::string, std::string> headers;
-  };
-
-  Reply call(const std::string& method, const std::string& target, const std::string& body = {},
-             const std::string& token = kToken) {
-    http::ServerRequest request;
-    request.method = method;
-    request.target = target;
-    const auto question = target.find('?');
-    request.path = target.substr(0, question);
-    if (question != std::string::npos) request.query = http::parse_query(target.substr(question + 1));
-    if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-    request.body = body;
-    const auto response = router_.dispatch(request);
-    auto parsed = json::parse(response.body, nullptr, false);
-    EXPECT_FALSE(parsed.is_discarded()) << response.body;
-    return Reply{response.status, parsed, response.headers};
-  }
 
   static std::vector<std::string> ids(const json& list) {
     std::vector<std::string> out;
@@ -177,12 +139,7 @@ class CaseRoutesTest : public ::testing::Test {
     return out;
   }
 
-  ManualClock clock_{from_unix_ms(1'700'000'100'000)};
-  std::filesystem::path dir_;
-  std::string database_;
-  std::unique_ptr<ConductorStore> store_;
   FakeCaseService service_;
-  http::Router router_;
 };
 
 TEST_F(CaseRoutesTest, SubmitAnswers201ThenIsIdempotentWith200) {

@@ -1,14 +1,12 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "common/http/router.hpp"
-#include "common/http/url.hpp"
 #include "conductor/core/ops_service.hpp"
 #include "conductor/http/api.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "tests/unit/support/conductor_db_test.hpp"
 
 namespace baton::conductor {
 namespace {
@@ -16,7 +14,7 @@ namespace {
 using nlohmann::json;
 using Kind = TaskDefinition::Kind;
 
-constexpr const char* kToken = "s3cret";
+constexpr const char* kToken = testing::kApiToken;
 
 // Knows the check "disk" and the action "cleanup"; worker "w9" is offline.
 // Alerting is not its business here (alert_routes_test covers it).
@@ -60,22 +58,11 @@ class FakeOpsService final : public OpsService {
   std::vector<TaskDefinition> configured;
 };
 
-class OpsRoutesTest : public ::testing::Test {
+class OpsRoutesTest : public testing::RouteTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("baton-ops-routes-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    database_ = (dir_ / "baton.db").string();
-    auto store = ConductorStore::open(database_);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
+    RouteTest::SetUp();
     install();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void install(std::string token = kToken, bool with_ops = true) {
@@ -88,26 +75,6 @@ class OpsRoutesTest : public ::testing::Test {
     ConductorApi(deps).install(router_);
   }
 
-  struct Reply {
-    int status = 0;
-    json body;
-  };
-
-  Reply call(const std::string& method, const std::string& target, const std::string& body = {},
-             const std::string& token = kToken) {
-    http::ServerRequest request;
-    request.method = method;
-    request.target = target;
-    const auto question = target.find('?');
-    request.path = target.substr(0, question);
-    if (question != std::string::npos) request.query = http::parse_query(target.substr(question + 1));
-    if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
-    request.body = body;
-    const auto response = router_.dispatch(request);
-    auto parsed = json::parse(response.body, nullptr, false);
-    EXPECT_FALSE(parsed.is_discarded()) << response.body;
-    return Reply{response.status, parsed};
-  }
 
   void record(const std::string& worker, const std::string& check, CheckState state, const std::string& command,
               std::chrono::minutes ago) {
@@ -140,12 +107,7 @@ class OpsRoutesTest : public ::testing::Test {
     return out;
   }
 
-  ManualClock clock_{from_unix_ms(1'700'000'100'000)};
-  std::filesystem::path dir_;
-  std::string database_;
-  std::unique_ptr<ConductorStore> store_;
   FakeOpsService ops_;
-  http::Router router_;
 };
 
 using V = std::vector<std::string>;

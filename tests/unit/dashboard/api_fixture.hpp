@@ -1,7 +1,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -14,30 +13,19 @@
 #include "common/metrics/registry.hpp"
 #include "conductor/http/api.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "tests/unit/support/conductor_db_test.hpp"
 
 namespace baton::conductor::testing {
 
-// A real conductor database in a fresh directory and the conductor's API on
-// a real HTTP server (port 0), with a manual clock.
-class ApiFixture : public ::testing::Test {
+// The conductor's API on a real HTTP server (port 0) over a real database,
+// with a manual clock.
+class ApiFixture : public ConductorDbTest {
  protected:
   static constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("baton-api-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    database_ = (dir_ / "baton.db").string();
-    auto store = ConductorStore::open(database_);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_ = std::move(*store);
-  }
-
   void TearDown() override {
     if (server_) server_->stop();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    ConductorDbTest::TearDown();
   }
 
   void start_api(std::string database_path = {}) {
@@ -160,9 +148,6 @@ class ApiFixture : public ::testing::Test {
   }
 
   ManualClock clock_{from_unix_ms(1'700'000'000'000)};
-  std::filesystem::path dir_;
-  std::string database_;
-  std::unique_ptr<ConductorStore> store_;
   metrics::Registry registry_;
   std::shared_ptr<http::EventHub> hub_ = std::make_shared<http::EventHub>();
   std::unique_ptr<http::Server> server_;
