@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/core/result.hpp"
 
@@ -48,6 +49,31 @@ class Statement {
  private:
   sqlite3_stmt* stmt_;
 };
+
+// Calls each(stmt) for every row of a query; the statement is reset after,
+// also when a step fails.
+template <class Each>
+Status for_each_row(Statement& stmt, Each each) {
+  while (true) {
+    auto row = stmt.step();
+    if (!row) {
+      stmt.reset();
+      return row.error();
+    }
+    if (!*row) break;
+    each(stmt);
+  }
+  stmt.reset();
+  return {};
+}
+
+// Every row of a query, each made into a T by read(stmt).
+template <class T, class Read>
+Result<std::vector<T>> collect(Statement& stmt, Read read) {
+  std::vector<T> out;
+  if (auto st = for_each_row(stmt, [&](const Statement& row) { out.push_back(read(row)); }); !st) return st.error();
+  return out;
+}
 
 class Database {
  public:

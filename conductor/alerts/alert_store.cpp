@@ -30,7 +30,7 @@ std::map<int, TimePoint> parse_last_notified(const std::string& text) {
   return out;
 }
 
-AlertRecord read_alert(sqlite::Statement& s) {
+AlertRecord read_alert(const sqlite::Statement& s) {
   AlertRecord a;
   a.id = s.column_int(0);
   a.key = s.column_text(1);
@@ -145,30 +145,17 @@ Result<std::vector<AlertRecord>> AlertStore::list_alerts(bool open_only, int lim
                           " FROM alerts WHERE (?1 = 0 OR state = 'open') ORDER BY id DESC LIMIT ?2");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, open_only ? 1 : 0).bind(2, limit);
-  std::vector<AlertRecord> out;
-  while (true) {
-    auto row = (*stmt)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_alert(**stmt));
-  }
-  return out;
+  return sqlite::collect<AlertRecord>(**stmt, read_alert);
 }
 
 Result<std::vector<AlertEvent>> AlertStore::events_of(int64_t alert_id) {
   auto stmt = db_.prepare("SELECT alert_id, at_ms, type, message FROM alert_events WHERE alert_id = ?1 ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, alert_id);
-  std::vector<AlertEvent> out;
-  while (true) {
-    auto row = (*stmt)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto& s = **stmt;
-    out.push_back(AlertEvent{s.column_int(0), parse_alert_event_type(s.column_text(2)).value_or(AlertEventType::opened),
-                             s.column_text(3), from_unix_ms(s.column_int(1))});
-  }
-  return out;
+  return sqlite::collect<AlertEvent>(**stmt, [](const sqlite::Statement& s) {
+    return AlertEvent{s.column_int(0), parse_alert_event_type(s.column_text(2)).value_or(AlertEventType::opened),
+                      s.column_text(3), from_unix_ms(s.column_int(1))};
+  });
 }
 
 Result<EngineState> AlertStore::load(TimePoint now) {

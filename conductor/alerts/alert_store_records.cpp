@@ -8,22 +8,11 @@ namespace baton::conductor::alerts {
 
 namespace {
 
-template <class T, class Read>
-Result<std::vector<T>> read_rows(sqlite::Statement& stmt, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read(stmt));
-  }
-  return out;
-}
 
 constexpr const char* kRunColumns =
     "id, alert_key, worker_id, check_name, action, params, started_ms, outcome, message, verify_ms, finished_ms";
 
-RemediationRun read_run(sqlite::Statement& s) {
+RemediationRun read_run(const sqlite::Statement& s) {
   RemediationRun r;
   r.id = s.column_int(0);
   r.alert_key = s.column_text(1);
@@ -64,7 +53,7 @@ Result<std::vector<Silence>> AlertStore::load_silences(TimePoint now) {
       "FROM silences WHERE ends_ms > ?1 ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, to_unix_ms(now));
-  return read_rows<Silence>(**stmt, [](sqlite::Statement& s) {
+  return sqlite::collect<Silence>(**stmt, [](const sqlite::Statement& s) {
     Silence x;
     x.id = s.column_int(0);
     x.matcher.worker = s.column_text(1);
@@ -96,7 +85,7 @@ Result<std::vector<MaintenanceWindow>> AlertStore::load_windows(TimePoint now) {
       "WHERE ends_ms > ?1 ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, to_unix_ms(now));
-  return read_rows<MaintenanceWindow>(**stmt, [](sqlite::Statement& s) {
+  return sqlite::collect<MaintenanceWindow>(**stmt, [](const sqlite::Statement& s) {
     MaintenanceWindow w;
     w.id = s.column_int(0);
     w.workers = columns::parse_strings(s.column_text(1));
@@ -125,7 +114,7 @@ Result<std::vector<NotificationAttempt>> AlertStore::notifications_of(int64_t al
       "WHERE alert_id = ?1 ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, alert_id);
-  return read_rows<NotificationAttempt>(**stmt, [](sqlite::Statement& s) {
+  return sqlite::collect<NotificationAttempt>(**stmt, [](const sqlite::Statement& s) {
     NotificationAttempt n;
     n.alert_id = s.column_int(0);
     n.channel = s.column_text(1);
@@ -156,7 +145,7 @@ Result<std::vector<RemediationRun>> AlertStore::list_remediations(int limit) {
   auto stmt = db_.prepare(std::string("SELECT ") + kRunColumns + " FROM remediation_runs ORDER BY id DESC LIMIT ?1");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, limit);
-  return read_rows<RemediationRun>(**stmt, read_run);
+  return sqlite::collect<RemediationRun>(**stmt, read_run);
 }
 
 Result<std::vector<RemediationRun>> AlertStore::remediations_for_restore(TimePoint since) {
@@ -165,7 +154,7 @@ Result<std::vector<RemediationRun>> AlertStore::remediations_for_restore(TimePoi
                           "('running', 'awaiting_verification', 'verifying') ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, to_unix_ms(since));
-  return read_rows<RemediationRun>(**stmt, read_run);
+  return sqlite::collect<RemediationRun>(**stmt, read_run);
 }
 
 Result<int64_t> AlertStore::max_remediation_id() {

@@ -26,22 +26,16 @@ Status add_case_staleness(ConductorStore& store, TimePoint now, metrics::Collect
       "SELECT status, MIN(updated_ms) FROM cases WHERE status IN ('QUEUED', 'PROCESSING', 'EXECUTING') "
       "GROUP BY status");
   if (!stmt) return stmt.error();
-  auto& s = **stmt;
   std::map<std::string, double> age_by_status = {{"QUEUED", 0.0}, {"PROCESSING", 0.0}, {"EXECUTING", 0.0}};
-  while (true) {
-    auto row = s.step();
-    if (!row) {
-      s.reset();
-      return row.error();
-    }
-    if (!*row) break;
-    age_by_status[s.column_text(0)] = seconds_between(from_unix_ms(s.column_int(1)), now);
-  }
+  if (auto st = sqlite::for_each_row(**stmt, [&](const sqlite::Statement& row) {
+        age_by_status[row.column_text(0)] = seconds_between(from_unix_ms(row.column_int(1)), now);
+      });
+      !st)
+    return st;
   for (const auto& [status, age] : age_by_status)
     out.gauge("baton_case_oldest_update_age_seconds",
               "Seconds since the least recently updated unfinished case of this status changed.", {{"status", status}},
               age);
-  s.reset();
   return {};
 }
 

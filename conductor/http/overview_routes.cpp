@@ -38,21 +38,6 @@ struct Snapshot {
   std::vector<CheckResultRecord> failing_checks;
 };
 
-template <class T>
-Result<std::vector<T>> collect_rows(sqlite::Statement& stmt, const std::function<T(const sqlite::Statement&)>& read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) {
-      stmt.reset();
-      return row.error();
-    }
-    if (!*row) break;
-    out.push_back(read(stmt));
-  }
-  stmt.reset();
-  return out;
-}
 
 std::string current_step_name(const std::vector<StepAttemptRecord>& attempts, unsigned step) {
   std::string name;
@@ -86,7 +71,7 @@ Status read_recent(ConductorStore& store, Snapshot& out) {
       "LIMIT ?1");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, kRecentCases);
-  auto ids = collect_rows<std::string>(**stmt, [](const sqlite::Statement& row) { return row.column_text(0); });
+  auto ids = sqlite::collect<std::string>(**stmt, [](const sqlite::Statement& row) { return row.column_text(0); });
   if (!ids) return ids.error();
   for (const auto& id : *ids) {
     auto found = store.find_case(id);
@@ -235,7 +220,7 @@ Result<std::vector<unsigned>> completed_per_minute(ConductorStore& store, TimePo
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, start_ms).bind(2, end_ms);
   using Bucket = std::pair<int64_t, unsigned>;
-  auto rows = collect_rows<Bucket>(**stmt, [](const sqlite::Statement& row) {
+  auto rows = sqlite::collect<Bucket>(**stmt, [](const sqlite::Statement& row) {
     return Bucket{row.column_int(0), static_cast<unsigned>(row.column_int(1))};
   });
   if (!rows) return rows.error();

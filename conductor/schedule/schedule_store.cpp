@@ -32,21 +32,14 @@ Result<ScheduleHistory> ScheduleStore::load() {
       "SELECT schedule, target, last_scheduled_ms, last_fired_ms, last_outcome FROM schedule_runs");
   if (!stmt) return stmt.error();
   ScheduleHistory history;
-  while (true) {
-    auto row = (*stmt)->step();
-    if (!row) {
-      (*stmt)->reset();
-      return row.error();
-    }
-    if (!*row) break;
-    const sqlite::Statement& r = **stmt;
+  auto read = sqlite::for_each_row(**stmt, [&history](const sqlite::Statement& r) {
     RunHistory entry;
     entry.last_scheduled = read_time(r, 2);
     entry.last_fired = read_time(r, 3);
     entry.last_outcome = parse_run_outcome(r.column_text(4)).value_or(RunOutcome::none);
     history.emplace(RunKey{r.column_text(0), r.column_text(1)}, entry);
-  }
-  (*stmt)->reset();
+  });
+  if (!read) return read.error();
   return history;
 }
 

@@ -56,21 +56,6 @@ void bind_case(sqlite::Statement& s, const CaseRecord& c) {
       .bind(17, to_unix_ms(c.not_before));
 }
 
-template <class T, class Read>
-Result<std::vector<T>> collect(sqlite::Statement& stmt, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = stmt.step();
-    if (!row) {
-      stmt.reset();
-      return row.error();
-    }
-    if (!*row) break;
-    out.push_back(read(stmt));
-  }
-  stmt.reset();
-  return out;
-}
 
 std::optional<TimePoint> optional_time(const sqlite::Statement& row, int col) {
   if (row.column_is_null(col)) return std::nullopt;
@@ -164,7 +149,7 @@ Result<std::optional<CaseRecord>> ConductorStore::find_case(const std::string& i
   auto stmt = db_.prepare(std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = ?1");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, id);
-  auto rows = collect<CaseRecord>(**stmt, read_case);
+  auto rows = sqlite::collect<CaseRecord>(**stmt, read_case);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<CaseRecord>();
   return std::optional<CaseRecord>(std::move(rows->front()));
@@ -177,14 +162,14 @@ Result<std::vector<CaseRecord>> ConductorStore::list_cases(const CaseFilter& fil
                           "ORDER BY seq DESC LIMIT ?3");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, filter.status ? to_string(*filter.status) : "").bind(2, filter.workflow).bind(3, filter.limit);
-  return collect<CaseRecord>(**stmt, read_case);
+  return sqlite::collect<CaseRecord>(**stmt, read_case);
 }
 
 Result<std::vector<CaseRecord>> ConductorStore::active_cases() {
   auto stmt = db_.prepare(std::string("SELECT ") + kCaseColumns +
                           " FROM cases WHERE status IN ('QUEUED', 'PROCESSING', 'EXECUTING') ORDER BY seq");
   if (!stmt) return stmt.error();
-  return collect<CaseRecord>(**stmt, read_case);
+  return sqlite::collect<CaseRecord>(**stmt, read_case);
 }
 
 Result<std::vector<CaseHistoryRow>> ConductorStore::case_history(const std::string& case_id) {
@@ -192,7 +177,7 @@ Result<std::vector<CaseHistoryRow>> ConductorStore::case_history(const std::stri
       "SELECT at_ms, status, step, attempt, worker_id, message FROM case_history WHERE case_id = ?1 ORDER BY id");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, case_id);
-  return collect<CaseHistoryRow>(**stmt, [](const sqlite::Statement& r) {
+  return sqlite::collect<CaseHistoryRow>(**stmt, [](const sqlite::Statement& r) {
     CaseHistoryRow h;
     h.at = from_unix_ms(r.column_int(0));
     h.status = parse_case_status(r.column_text(1)).value_or(CaseStatus::failed);
@@ -211,7 +196,7 @@ Result<std::vector<StepAttemptRecord>> ConductorStore::step_attempts(const std::
       "ORDER BY step, attempt");
   if (!stmt) return stmt.error();
   (*stmt)->bind(1, case_id);
-  return collect<StepAttemptRecord>(**stmt, [](const sqlite::Statement& r) {
+  return sqlite::collect<StepAttemptRecord>(**stmt, [](const sqlite::Statement& r) {
     StepAttemptRecord a;
     a.case_id = r.column_text(0);
     a.step = static_cast<unsigned>(r.column_int(1));
@@ -238,7 +223,7 @@ Result<std::vector<StepAttemptRecord>> ConductorStore::step_attempts(const std::
 Result<std::map<std::string, unsigned>> ConductorStore::count_cases_by_status() {
   auto stmt = db_.prepare("SELECT status, COUNT(*) FROM cases GROUP BY status");
   if (!stmt) return stmt.error();
-  auto rows = collect<std::pair<std::string, unsigned>>(**stmt, [](const sqlite::Statement& r) {
+  auto rows = sqlite::collect<std::pair<std::string, unsigned>>(**stmt, [](const sqlite::Statement& r) {
     return std::make_pair(r.column_text(0), static_cast<unsigned>(r.column_int(1)));
   });
   if (!rows) return rows.error();

@@ -139,15 +139,7 @@ Status ConductorStore::append_worker_history(const std::string& id, TimePoint at
 Result<std::vector<WorkerRecord>> ConductorStore::list_workers() {
   auto stmt = db_.prepare(std::string("SELECT ") + kWorkerColumns + " FROM workers ORDER BY id");
   if (!stmt) return stmt.error();
-  std::vector<WorkerRecord> out;
-  while (true) {
-    auto row = (*stmt)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_worker(**stmt));
-  }
-  (*stmt)->reset();
-  return out;
+  return sqlite::collect<WorkerRecord>(**stmt, read_worker);
 }
 
 Result<std::optional<WorkerRecord>> ConductorStore::find_worker(const std::string& id) {

@@ -178,14 +178,7 @@ Status JobStore::remove(const JobKey& key) {
 Result<std::vector<JobRecord>> JobStore::unfinished() {
   auto s = db_.prepare(std::string("SELECT ") + kColumns + " FROM jobs WHERE state != 'finished' ORDER BY started_at_ms");
   if (!s) return s.error();
-  std::vector<JobRecord> out;
-  while (true) {
-    auto row = (*s)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(read_row(**s));
-  }
-  return out;
+  return sqlite::collect<JobRecord>(**s, read_row);
 }
 
 Status JobStore::prune_finished_before(int64_t unix_ms) {
