@@ -45,18 +45,6 @@ Status add_end(json& body, const std::string& duration, const std::string& end, 
   return {};
 }
 
-void print_list(CliContext& context, const std::string& path, const char* member, const std::string& what,
-                bool json_output, std::string (*render)(const json&), const char* empty) {
-  auto body = expect_answer(context, get_json(context.options, path), {200}, what);
-  if (!body) return;
-  const auto items = body->value(member, json::array());
-  if (json_output) {
-    std::cout << items.dump(2) << "\n";
-  } else {
-    std::cout << (items.empty() ? std::string(empty) + "\n" : render(items));
-  }
-}
-
 void run_show(CliContext& context, const std::string& id, bool json_output) {
   auto body = expect_answer(context, get_json(context.options, "/api/v1/alerts/" + http::percent_encode(id)), {200},
                             "alert " + id);
@@ -256,13 +244,8 @@ void add_alert_commands(CLI::App& app, CliContext& context) {
   add->add_option("--comment", s->comment, "Why")->required();
   add->add_option("--author", s->author, "Default $USER");
   add->callback([&context, s] { run_add(context, "/api/v1/silences", silence_body(*s), "silence"); });
-  auto* silences = silence->add_subcommand("list", "Silences not yet over");
-  auto silences_json = std::make_shared<bool>(false);
-  silences->add_flag("--json", *silences_json, "Print the API's JSON");
-  silences->callback([&context, silences_json] {
-    print_list(context, "/api/v1/silences", "silences", "silence list", *silences_json, render_silence_table,
-               "no silences");
-  });
+  add_list_command(silence, "list", "Silences not yet over", context, "/api/v1/silences", "silences", "silence list",
+                   render_silence_table, "no silences");
   auto* unsilence = silence->add_subcommand("remove", "End a silence now");
   auto silence_id = std::make_shared<std::string>();
   unsilence->add_option("id", *silence_id, "Silence id")->required();
@@ -281,13 +264,8 @@ void add_alert_commands(CLI::App& app, CliContext& context) {
   open->add_option("--author", w->author, "Default $USER");
   open->callback(
       [&context, w] { run_add(context, "/api/v1/maintenance-windows", window_body(*w), "maintenance window"); });
-  auto* windows = maintenance->add_subcommand("list", "Maintenance windows not yet over");
-  auto windows_json = std::make_shared<bool>(false);
-  windows->add_flag("--json", *windows_json, "Print the API's JSON");
-  windows->callback([&context, windows_json] {
-    print_list(context, "/api/v1/maintenance-windows", "maintenance_windows", "maintenance list", *windows_json,
-               render_window_table, "no maintenance windows");
-  });
+  add_list_command(maintenance, "list", "Maintenance windows not yet over", context, "/api/v1/maintenance-windows",
+                   "maintenance_windows", "maintenance list", render_window_table, "no maintenance windows");
   auto* close = maintenance->add_subcommand("remove", "End a maintenance window now");
   auto window_id = std::make_shared<std::string>();
   close->add_option("id", *window_id, "Window id")->required();
@@ -297,13 +275,8 @@ void add_alert_commands(CLI::App& app, CliContext& context) {
 
   auto* remediation = app.add_subcommand("remediation", "Automatic remediation runs");
   remediation->require_subcommand(1);
-  auto* remediations = remediation->add_subcommand("list", "Recent remediation runs, newest first");
-  auto remediations_json = std::make_shared<bool>(false);
-  remediations->add_flag("--json", *remediations_json, "Print the API's JSON");
-  remediations->callback([&context, remediations_json] {
-    print_list(context, "/api/v1/remediations", "remediations", "remediation list", *remediations_json,
-               render_remediation_table, "no remediation runs");
-  });
+  add_list_command(remediation, "list", "Recent remediation runs, newest first", context, "/api/v1/remediations",
+                   "remediations", "remediation list", render_remediation_table, "no remediation runs");
 }
 
 }  // namespace baton::cli

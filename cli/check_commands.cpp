@@ -72,18 +72,6 @@ struct ListArgs {
   bool json_output = false;
 };
 
-void print_list(CliContext& context, const std::string& path, const char* member, const std::string& what,
-                bool json_output, const std::function<std::string(const json&)>& render, const char* empty) {
-  auto body = expect_answer(context, get_json(context.options, path), {200}, what);
-  if (!body) return;
-  const auto items = body->value(member, json::array());
-  if (json_output) {
-    std::cout << items.dump(2) << "\n";
-  } else {
-    std::cout << (items.empty() ? std::string(empty) + "\n" : render(items));
-  }
-}
-
 struct RunArgs {
   std::string name, worker;
   bool dry_run = false;
@@ -330,13 +318,8 @@ void add_check_commands(CLI::App& app, CliContext& context) {
 
   auto* action = app.add_subcommand("action", "Inspect and run maintenance actions");
   action->require_subcommand(1);
-  auto* actions = action->add_subcommand("list", "The configured maintenance actions");
-  auto actions_json = std::make_shared<bool>(false);
-  actions->add_flag("--json", *actions_json, "Print the API's JSON");
-  actions->callback([&context, actions_json] {
-    print_list(context, "/api/v1/maintenance/actions", "actions", "action list", *actions_json, render_task_table,
-               "no maintenance actions configured");
-  });
+  add_list_command(action, "list", "The configured maintenance actions", context, "/api/v1/maintenance/actions",
+                   "actions", "action list", render_task_table, "no maintenance actions configured");
   auto* runs = action->add_subcommand("runs", "Recent maintenance runs, newest first");
   auto runs_args = std::make_shared<ListArgs>();
   runs->add_option("--worker", runs_args->worker, "Only this worker");
@@ -357,13 +340,8 @@ void add_check_commands(CLI::App& app, CliContext& context) {
 
   auto* schedule = app.add_subcommand("schedule", "Inspect check and maintenance schedules");
   schedule->require_subcommand(1);
-  auto* schedules = schedule->add_subcommand("list", "Every scheduled (task, worker) with its next run");
-  auto schedules_json = std::make_shared<bool>(false);
-  schedules->add_flag("--json", *schedules_json, "Print the API's JSON");
-  schedules->callback([&context, schedules_json] {
-    print_list(context, "/api/v1/schedules", "schedules", "schedule list", *schedules_json, render_schedule_table,
-               "nothing is scheduled");
-  });
+  add_list_command(schedule, "list", "Every scheduled (task, worker) with its next run", context, "/api/v1/schedules",
+                   "schedules", "schedule list", render_schedule_table, "nothing is scheduled");
 }
 
 }  // namespace baton::cli

@@ -134,6 +134,29 @@ std::string with_query(std::string path, std::initializer_list<std::pair<const c
   return path;
 }
 
+void print_list(CliContext& context, const std::string& path, const char* member, const std::string& what,
+                bool json_output, const Render& render, const char* empty) {
+  auto body = expect_answer(context, get_json(context.options, path), {200}, what);
+  if (!body) return;
+  const auto items = body->value(member, json::array());
+  if (json_output) {
+    std::cout << items.dump(2) << "\n";
+  } else {
+    std::cout << (items.empty() ? std::string(empty) + "\n" : render(items));
+  }
+}
+
+void add_list_command(CLI::App* parent, const char* name, const char* description, CliContext& context,
+                      std::string path, const char* member, std::string what, Render render, const char* empty) {
+  auto* list = parent->add_subcommand(name, description);
+  auto json_output = std::make_shared<bool>(false);
+  list->add_flag("--json", *json_output, "Print the API's JSON");
+  list->callback([&context, json_output, path = std::move(path), member, what = std::move(what),
+                  render = std::move(render), empty] {
+    print_list(context, path, member, what, *json_output, render, empty);
+  });
+}
+
 std::optional<json> expect_answer(CliContext& context, const Result<ApiReply>& reply,
                                   std::initializer_list<int> expected, const std::string& what) {
   if (!reply) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <ctime>
+#include <functional>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,6 +25,17 @@ std::string render_db_check(const nlohmann::json& check);
 
 // Helpers shared by the check, alert and ops commands.
 
+using Render = std::function<std::string(const nlohmann::json&)>;
+
+// GET path and print its `member` array: as JSON with json_output, else as
+// render() draws it, or `empty` when there is nothing.
+void print_list(CliContext& context, const std::string& path, const char* member, const std::string& what,
+                bool json_output, const Render& render, const char* empty);
+
+// A `name` subcommand of parent whose only option is --json, printing as
+// print_list does.
+void add_list_command(CLI::App* parent, const char* name, const char* description, CliContext& context,
+                      std::string path, const char* member, std::string what, Render render, const char* empty);
 
 // path?k=v&… with the non-empty values percent-encoded.
 std::string with_query(std::string path, std::initializer_list<std::pair<const char*, std::string>> params);
