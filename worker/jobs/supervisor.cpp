@@ -61,10 +61,16 @@ class Fd {
   int fd_;
 };
 
-std::optional<std::string> resolve_program(const std::string& name, const std::map<std::string, std::string>& env) {
+// The job's program: argv[0] as given when it has a '/', else looked up in
+// the job's PATH.
+Result<std::string> resolve_program(const SupervisorRequest& request) {
+  if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
+  const std::string& name = request.argv[0];
   if (name.find('/') != std::string::npos) return name;
-  auto path = env.find("PATH");
-  return sys::find_in_path(name, path != env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin");
+  auto path = request.env.find("PATH");
+  auto found = sys::find_in_path(name, path != request.env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin");
+  if (!found) return make_error(Errc::not_found, "cannot execute " + name + ": not found in PATH");
+  return *found;
 }
 
 struct ProcStat {
@@ -168,9 +174,8 @@ Result<StartingSupervisor> start_spare(const std::string& supervisor_program) {
 }
 
 Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request) {
-  if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
-  auto program = resolve_program(request.argv[0], request.env);
-  if (!program) return make_error(Errc::not_found, "cannot execute " + request.argv[0] + ": not found in PATH");
+  auto program = resolve_program(request);
+  if (!program) return program.error();
   std::error_code ec;
   std::string spec;
   auto field = [&spec](const std::string& text) {
@@ -222,9 +227,8 @@ void retire_spare(StartingSupervisor& spare) {
 }
 
 Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
-  if (request.argv.empty()) return make_error(Errc::invalid_argument, "empty argv");
-  auto program = resolve_program(request.argv[0], request.env);
-  if (!program) return make_error(Errc::not_found, "cannot execute " + request.argv[0] + ": not found in PATH");
+  auto program = resolve_program(request);
+  if (!program) return program.error();
   std::error_code ec;
   const std::string exit_path = std::filesystem::absolute(request.exit_path, ec).string();
   const std::string program_path = std::filesystem::absolute(*program, ec).string();
@@ -309,12 +313,6 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
   job.supervisor_start = starting.supervisor_start;
   job.job_pid = hs.job_pid;
   return job;
-}
-
-Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request) {
-  auto starting = start_supervisor(request);
-  if (!starting) return starting.error();
-  return confirm_start(*starting);
 }
 
 StartingSupervisor::StartingSupervisor(StartingSupervisor&& other) noexcept { *this = std::move(other); }

@@ -73,9 +73,6 @@ Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request);
 // exit file will appear.
 Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
 
-// Both of the above.
-Result<SupervisedJob> spawn_supervised(const SupervisorRequest& request);
-
 // A supervisor started before its job is known (`baton-supervise --spare`),
 // so starting a job costs only the job's own exec: hand_to_spare() sends the
 // job and returns what start_supervisor() would (request.supervisor_program
