@@ -74,7 +74,7 @@ JobController::~JobController() {
   changed_.notify_all();
   wake();
   if (watcher_.joinable()) watcher_.join();
-  if (spare_) retire_spare(*spare_);
+  retire_spares(idle_);
   for (int fd : {inotify_fd_, wake_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -248,9 +248,10 @@ void JobController::run_step(const v1::RunStep& command) {
   // The supervisor starts the job while this thread goes on: its answer is
   // read by the watcher, which then reports StepStarted (or the refusal).
   Result<StartingSupervisor> starting = make_error(Errc::not_found, "no spare supervisor");
-  if (spare_) {
-    starting = hand_to_spare(std::move(*spare_), request);
-    spare_.reset();
+  if (!idle_.empty()) {
+    // The one idle longest: the latest may still be flushing its last exit file.
+    starting = hand_to_spare(std::move(idle_.front()), request);
+    idle_.pop_front();
     if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
   }
   if (!starting) starting = start_supervisor(request);
@@ -272,18 +273,22 @@ void JobController::run_step(const v1::RunStep& command) {
 }
 
 void JobController::refill_spare_locked() {
-  if (spare_ || stopping_) return;
+  // One waits while another job could start; a full worker's next job takes
+  // the supervisor of the job that frees its slot.
+  if (!idle_.empty() || stopping_ || used_slots_locked() >= options_.slots) return;
   auto spare = start_spare(options_.supervisor_program);
   if (!spare) {
     log::logger("jobs")->warn("cannot start a spare job supervisor: {}", spare.error().message);
     return;
   }
-  spare_ = std::move(spare).value();
+  idle_.push_back(std::move(spare).value());
 }
 
 bool JobController::confirm_start_locked(Job& job) {
   JobRecord& record = job.record;
   auto started = confirm_start(*job.starting);
+  // A spare keeps its socket while the job runs: it takes the next job after.
+  if (started && job.starting->handshake_fd >= 0) job.reusable = std::move(job.starting);
   job.starting.reset();
   // The next spare is started once this job runs, not while it starts:
   // on a machine with few cores the two would compete.
@@ -496,7 +501,17 @@ void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exi
   }
   std::error_code ec;
   fs::remove(r.exit_path, ec);
-  if (exit) unreaped_.push_back(static_cast<pid_t>(r.supervisor_pid));
+  // No more wait than the slots this job's end leaves free (it still counts in used_slots_locked()).
+  const unsigned others = used_slots_locked() - std::min(r.slots, used_slots_locked());
+  const unsigned free_after = options_.slots > others ? options_.slots - others : 0;
+  if (exit && job.reusable && !stopping_ && idle_.size() < free_after) {
+    // Its exit file is written, so it now waits for another job.
+    idle_.push_back(std::move(*job.reusable));
+    job.reusable.reset();
+  } else if (exit) {
+    // Without its socket (closed with job.reusable) it exits too.
+    unreaped_.push_back(static_cast<pid_t>(r.supervisor_pid));
+  }
   log::logger("jobs")->info("step {} finished: {}", r.key.text(), r.message);
   emit_finished(r);
 }

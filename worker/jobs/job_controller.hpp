@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -74,6 +75,8 @@ class JobController {
     std::optional<ProgressLine> pending_progress;
     std::optional<StartingSupervisor> starting;  // set until the supervisor says whether the job runs
     bool cancel_when_started = false;
+    // A spare's socket, kept while it runs the job; it joins idle_ after.
+    std::optional<StartingSupervisor> reusable;
   };
 
   void watch_loop();
@@ -109,11 +112,12 @@ class JobController {
   std::thread watcher_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
-  std::vector<pid_t> unreaped_;
-  // Started ahead of the next job and replaced once that job runs; empty
-  // meanwhile or if it could not be started (then a job starts its
-  // supervisor directly).
-  std::optional<StartingSupervisor> spare_;  // supervisors whose job ended; collected by the watcher
+  std::vector<pid_t> unreaped_;  // supervisors whose job ended; collected by the watcher
+  // Supervisors waiting for a job (`baton-supervise --spare`): one started
+  // ahead of the next job when none is left, and every one whose job ended,
+  // up to one per slot. Empty when none could be started; then a job starts
+  // its supervisor directly.
+  std::deque<StartingSupervisor> idle_;
 };
 
 }  // namespace baton::worker

@@ -32,7 +32,12 @@ constexpr int kHandshakeFd = 3;
 // path, timeout ms, grace ms, cwd (empty: keep), log path, argc, argv...,
 // envc, env... (the job's environment). Then it opens the log for fds 1 and
 // 2 and goes on as above, answering with the Handshake on the same socket.
-// EOF before the count means no job will come: it exits quietly.
+// Once the exit file is written it points fds 1 and 2 back at /dev/null,
+// returns to its first directory and reads the next job's description: a
+// supervisor may run many jobs, one at a time. A SIGUSR1 that arrives
+// before a description is read is dropped (it was meant for the job
+// before). EOF before the count means no job will come: it exits quietly.
+// A job that cannot be started ends it, as in the argv form.
 constexpr uint32_t kMaxSpecBytes = 4u << 20;
 
 }  // namespace baton::worker::supervise

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <deque>
 #include <cstdlib>
 #include <fstream>
 #include <filesystem>
@@ -170,6 +171,7 @@ Result<StartingSupervisor> start_spare(const std::string& supervisor_program) {
   spare.supervisor_pid = *spawned;
   if (auto stat = proc_stat(*spawned)) spare.supervisor_start = stat->start;
   spare.handshake_fd = ours.release();
+  spare.reusable = true;
   return spare;
 }
 
@@ -215,15 +217,24 @@ Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const Supervi
 }
 
 void retire_spare(StartingSupervisor& spare) {
-  if (spare.handshake_fd >= 0) ::close(spare.handshake_fd);
-  spare.handshake_fd = -1;
-  // It exits at the EOF; only this process's own child is waited for.
-  int status;
-  if (spare.supervisor_pid > 0) {
+  std::deque<StartingSupervisor> one;
+  one.push_back(std::move(spare));
+  retire_spares(one);
+}
+
+void retire_spares(std::deque<StartingSupervisor>& spares) {
+  // Each exits at the EOF: all are told first, then waited for.
+  for (auto& spare : spares) {
+    if (spare.handshake_fd >= 0) ::close(spare.handshake_fd);
+    spare.handshake_fd = -1;
+  }
+  for (auto& spare : spares) {
+    int status;
+    if (spare.supervisor_pid <= 0) continue;
     while (::waitpid(spare.supervisor_pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
-  spare.supervisor_pid = 0;
+  spares.clear();
 }
 
 Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
@@ -278,8 +289,8 @@ Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request) {
 }
 
 Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
-  Fd hs_read(starting.handshake_fd);
-  starting.handshake_fd = -1;
+  // A spare's socket stays open for its next job; a pipe is done with.
+  Fd hs_read(std::exchange(starting.handshake_fd, -1));
   const pid_t supervisor_pid = starting.supervisor_pid;
 
   Handshake hs{};
@@ -312,6 +323,7 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
   job.supervisor_pid = supervisor_pid;
   job.supervisor_start = starting.supervisor_start;
   job.job_pid = hs.job_pid;
+  if (starting.reusable) starting.handshake_fd = hs_read.release();
   return job;
 }
 
@@ -323,6 +335,7 @@ StartingSupervisor& StartingSupervisor::operator=(StartingSupervisor&& other) no
     supervisor_pid = other.supervisor_pid;
     supervisor_start = other.supervisor_start;
     handshake_fd = std::exchange(other.handshake_fd, -1);
+    reusable = other.reusable;
     program = std::move(other.program);
     name = std::move(other.name);
     cwd = std::move(other.cwd);

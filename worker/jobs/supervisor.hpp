@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,6 +58,7 @@ struct StartingSupervisor {
   pid_t supervisor_pid = 0;
   int64_t supervisor_start = 0;
   int handshake_fd = -1;  // readable once the job runs or failed to start
+  bool reusable = false;  // a spare: after its job's exit file it takes another job
   std::string program;    // for messages: the resolved program, the name asked for, the cwd
   std::string name;
   std::string cwd;
@@ -68,20 +70,24 @@ struct StartingSupervisor {
 Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request);
 
 // Reads the supervisor's answer (blocks until it comes; poll handshake_fd
-// first to avoid that). Errc::not_found / refused / io_error when the job
-// could not be started; then the supervisor is reaped, nothing runs and no
-// exit file will appear.
+// first to avoid that). A started spare keeps handshake_fd open; a pipe is
+// closed. Errc::not_found / refused / io_error when the job could not be
+// started; then the supervisor is reaped, nothing runs and no exit file will
+// appear.
 Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
 
 // A supervisor started before its job is known (`baton-supervise --spare`),
 // so starting a job costs only the job's own exec: hand_to_spare() sends the
 // job and returns what start_supervisor() would (request.supervisor_program
 // is not used). It fails only when the spare is gone; then it has been
-// reaped and the caller starts a supervisor the ordinary way.
+// reaped and the caller starts a supervisor the ordinary way. A spare's
+// socket survives confirm_start(): once the job's exit file is written,
+// the same StartingSupervisor can be handed the next job.
 Result<StartingSupervisor> start_spare(const std::string& supervisor_program);
 Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request);
-// Tells an unused spare no job will come and waits for it to exit.
+// Tells unused spares no job will come and waits for them to exit.
 void retire_spare(StartingSupervisor& spare);
+void retire_spares(std::deque<StartingSupervisor>& spares);
 
 struct ExitRecord {
   enum class End { exited = 0, timed_out = 1, cancelled = 2 };

@@ -7,8 +7,8 @@
 // supervisor, then the job), and that copying was most of a worker's CPU
 // when it ran short jobs. The worker now starts this with posix_spawn
 // (vfork semantics, no copy), and this small process starts the job the same
-// way. A worker keeps one such supervisor started ahead of need (--spare),
-// so a job's start waits for no exec but the job's own.
+// way. A worker keeps supervisors started ahead of need (--spare), and hands
+// such a supervisor job after job, so a job costs no exec but its own.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -222,15 +222,28 @@ bool read_all(int fd, void* data, size_t size) {
   return true;
 }
 
-// Spare mode: started ahead of need, it waits for its job's description
-// on fd 3 (see JobSpec in supervise_protocol.hpp). The buffer and the
-// vectors live until exit.
-Options read_spec(Options options) {
+// Spare mode: started ahead of need, it waits for a job's description on
+// fd 3 (see supervise_protocol.hpp), and for the next one once that job's
+// end is recorded. Each description's buffer lives until the next one.
+struct Spec {
+  char* buf = nullptr;
+  char** argv = nullptr;
+  char** envp = nullptr;
+  void release() {
+    ::free(buf);
+    ::free(argv);
+    ::free(envp);
+    *this = Spec{};
+  }
+};
+
+Options read_spec(Options options, Spec& spec) {
+  spec.release();
   uint32_t size = 0;
-  // EOF before a job: the worker stopped or started another spare.
+  // EOF before a job: the worker stopped, or needs no more supervisors.
   if (!read_all(kHandshakeFd, &size, sizeof size)) ::_exit(0);
   if (size == 0 || size > baton::worker::supervise::kMaxSpecBytes) fail(Stage::setup, EPROTO);
-  char* buf = static_cast<char*>(::malloc(size));
+  char* buf = spec.buf = static_cast<char*>(::malloc(size));
   if (buf == nullptr) fail(Stage::setup, ENOMEM);
   if (!read_all(kHandshakeFd, buf, size) || buf[size - 1] != '\0') fail(Stage::setup, EPROTO);
   // NUL-terminated fields: exit, timeout, grace, cwd, log, argc, argv..., envc, env...
@@ -255,49 +268,21 @@ Options read_spec(Options options) {
   options.cwd = next();
   if (*options.cwd == '\0') options.cwd = nullptr;
   options.log_path = next();
-  options.argv = list();
-  options.envp = list();
+  options.argv = spec.argv = list();
+  options.envp = spec.envp = list();
   if (options.exit_path[0] != '/' || options.argv[0] == nullptr || options.argv[0][0] != '/') fail(Stage::setup, EINVAL);
   return options;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options options = parse(argc, argv);
-  if (::fcntl(kHandshakeFd, F_GETFD) < 0) usage("fd 3 (the handshake pipe) is not open");
-  // Whatever else the worker let through stays with the worker.
-  ::close_range(kHandshakeFd + 1, ~0U, 0);
-  ::fcntl(kHandshakeFd, F_SETFD, FD_CLOEXEC);
-
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
-  for (int sig : ignored) ::sigaction(sig, &ignore, nullptr);
-  struct sigaction cancel {};
-  cancel.sa_handler = on_cancel_signal;
-  ::sigaction(SIGUSR1, &cancel, nullptr);
-  // The worker starts this with SIGUSR1 blocked; a cancel sent meanwhile
-  // is delivered now.
-  sigset_t cancel_only;
-  sigemptyset(&cancel_only);
-  sigaddset(&cancel_only, SIGUSR1);
-  ::sigprocmask(SIG_UNBLOCK, &cancel_only, nullptr);
-
-  if (options.spare) {
-    options = read_spec(options);
-    const int log = ::open(options.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log < 0) fail(Stage::setup, errno);
-    if (::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) fail(Stage::setup, errno);
-    ::close(log);
-  }
-
+// Runs one job to its end and records it: starts it, answers on fd 3,
+// enforces the timeout and a cancel, and writes the exit file.
+void supervise(const Options& options) {
   // The job inherits this directory; the exit path is absolute.
   if (options.cwd != nullptr && ::chdir(options.cwd) != 0) fail(Stage::chdir, errno);
   const pid_t job = start_job(options);
   const Handshake started{job, 0, 0};
   write_all(kHandshakeFd, &started, sizeof started);
-  ::close(kHandshakeFd);
+  if (!options.spare) ::close(kHandshakeFd);
 
   const int64_t begun = clock_ms(CLOCK_MONOTONIC);
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, job, 0));
@@ -330,5 +315,50 @@ int main(int argc, char** argv) {
   while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
   }
   write_exit_file(options.exit_path, status, end);
-  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options = parse(argc, argv);
+  if (::fcntl(kHandshakeFd, F_GETFD) < 0) usage("fd 3 (the handshake pipe) is not open");
+  // Whatever else the worker let through stays with the worker.
+  ::close_range(kHandshakeFd + 1, ~0U, 0);
+  ::fcntl(kHandshakeFd, F_SETFD, FD_CLOEXEC);
+
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
+  for (int sig : ignored) ::sigaction(sig, &ignore, nullptr);
+  struct sigaction cancel {};
+  cancel.sa_handler = on_cancel_signal;
+  ::sigaction(SIGUSR1, &cancel, nullptr);
+  // The worker starts this with SIGUSR1 blocked; a cancel sent meanwhile
+  // is delivered now.
+  sigset_t cancel_only;
+  sigemptyset(&cancel_only);
+  sigaddset(&cancel_only, SIGUSR1);
+  ::sigprocmask(SIG_UNBLOCK, &cancel_only, nullptr);
+
+  if (!options.spare) {
+    supervise(options);
+    return 0;
+  }
+  // The worker may hand this supervisor job after job; each starts from the
+  // directory and the /dev/null output it was started with.
+  const int home = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  Spec spec;
+  while (true) {
+    const Options job = read_spec(options, spec);
+    // A cancel meant for the job before (sent while it was ending) is not
+    // this one's: it was delivered before this description could be read.
+    g_cancel_requested = 0;
+    const int log = ::open(job.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) fail(Stage::setup, errno);
+    if (::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) fail(Stage::setup, errno);
+    ::close(log);
+    supervise(job);
+    // Nothing holds the finished job's log or directory open.
+    if (::dup2(0, 1) < 0 || ::dup2(0, 2) < 0 || (home >= 0 && ::fchdir(home) != 0)) ::_exit(1);
+  }
 }
