@@ -99,7 +99,7 @@ struct ExitRecord {
 
 // Collects a supervisor this process started, without waiting: true once
 // it is gone (reaped now, or not this process's child, e.g. adopted). A
-// supervisor exits right after its exit file is flushed.
+// supervisor started for one job exits right after writing its exit file.
 bool try_reap_supervisor(pid_t pid);
 
 // nullopt while the file does not exist (or is not complete, which the
