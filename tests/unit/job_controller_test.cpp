@@ -513,6 +513,8 @@ TEST_F(JobControllerTest, ASupervisorRunsJobAfterJob) {
   EXPECT_EQ(supervisor_of("c1"), supervisor);
   std::ofstream(path("go1")) << "go";
   EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED);
+  // Its exit file is removed once reported.
+  EXPECT_TRUE(wait_until([&] { return fs::is_empty(dir_ / "state" / "jobs"); }));
 
   ::kill(supervisor, SIGUSR1);
   jobs.run_step(step("c2", "wait_for", {{"file", path("go2")}, {"code", "3"}}));

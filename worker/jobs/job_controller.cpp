@@ -75,6 +75,8 @@ JobController::~JobController() {
   wake();
   if (watcher_.joinable()) watcher_.join();
   retire_spares(idle_);
+  std::error_code ec;
+  for (const auto& file : spent_exit_files_) fs::remove(file, ec);
   for (int fd : {inotify_fd_, wake_fd_})
     if (fd >= 0) ::close(fd);
 }
@@ -427,7 +429,13 @@ void JobController::watch_loop() {
       }
     }
     std::erase_if(unreaped_, try_reap_supervisor);
+    // Unlinked without the lock: on ext4 an unlink can wait for a journal
+    // commit, and run_step would wait with it.
+    std::vector<std::string> spent = std::exchange(spent_exit_files_, {});
+    lock.unlock();
     if (changed) changed_.notify_all();
+    std::error_code ec;
+    for (const auto& file : spent) fs::remove(file, ec);
   }
 }
 
@@ -499,8 +507,7 @@ void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exi
   if (store_) {
     if (auto st = store_->mark_finished(r); !st) log::logger("jobs")->error("job store: {}", st.error().message);
   }
-  std::error_code ec;
-  fs::remove(r.exit_path, ec);
+  spent_exit_files_.push_back(r.exit_path);
   // No more wait than the slots this job's end leaves free (it still counts in used_slots_locked()).
   const unsigned others = used_slots_locked() - std::min(r.slots, used_slots_locked());
   const unsigned free_after = options_.slots > others ? options_.slots - others : 0;

@@ -112,6 +112,7 @@ class JobController {
   std::thread watcher_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;
+  std::vector<std::string> spent_exit_files_;  // of reported jobs; the watcher removes them
   std::vector<pid_t> unreaped_;  // supervisors whose job ended; collected by the watcher
   // Supervisors waiting for a job (`baton-supervise --spare`): one started
   // ahead of the next job when none is left, and every one whose job ended,
