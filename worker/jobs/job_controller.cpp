@@ -227,6 +227,13 @@ void JobController::run_step(const v1::RunStep& command) {
   record.timeout_ms = prepared->timeout.count();
   // A leftover from a database that was lost must not pass for this run's end.
   fs::remove(record.exit_path, ec);
+  if (!idle_.empty()) {
+    // Its supervisor is known before it starts: one write names it, so a
+    // worker restarted before the answer adopts the supervisor.
+    record.state = JobRecord::State::running;
+    record.supervisor_pid = idle_.front().supervisor_pid;
+    record.supervisor_start = idle_.front().supervisor_start;
+  }
 
   auto inserted = store_->insert(record);
   if (!inserted) return reject(command, "job store: " + inserted.error().message);
@@ -262,12 +269,14 @@ void JobController::run_step(const v1::RunStep& command) {
     if (auto st = store_->remove(key); !st) log::logger("jobs")->error("job store: {}", st.error().message);
     return reject(command, starting.error().message);
   }
-  record.state = JobRecord::State::running;
-  record.supervisor_pid = starting->supervisor_pid;
-  record.supervisor_start = starting->supervisor_start;
-  // Recorded now, so a worker restarted before the answer adopts the supervisor.
-  if (auto st = store_->mark_running(key, record.supervisor_pid, record.supervisor_start, 0); !st) {
-    log::logger("jobs")->error("job store: {}", st.error().message);
+  if (record.supervisor_pid != starting->supervisor_pid || record.supervisor_start != starting->supervisor_start) {
+    record.state = JobRecord::State::running;
+    record.supervisor_pid = starting->supervisor_pid;
+    record.supervisor_start = starting->supervisor_start;
+    // Recorded now, so a worker restarted before the answer adopts the supervisor.
+    if (auto st = store_->mark_running(key, record.supervisor_pid, record.supervisor_start, 0); !st) {
+      log::logger("jobs")->error("job store: {}", st.error().message);
+    }
   }
   auto [it, inserted_job] = running_.emplace(key, Job(record, LogFollower(record.log_path, 0)));
   it->second.starting = std::move(starting).value();

@@ -134,11 +134,13 @@ Result<std::optional<JobRecord>> JobStore::find(const JobKey& key) {
 Result<bool> JobStore::insert(const JobRecord& r) {
   auto s = db_.prepare(
       "INSERT OR IGNORE INTO jobs (case_id, step_index, attempt, action, slots, state, log_path, exit_path, "
-      "started_at_ms, timeout_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "started_at_ms, timeout_ms, supervisor_pid, supervisor_start, job_pid) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!s) return s.error();
   (*s)->bind(1, r.key.case_id).bind(2, r.key.step_index).bind(3, r.key.attempt).bind(4, r.action);
   (*s)->bind(5, r.slots).bind(6, state_name(r.state)).bind(7, r.log_path).bind(8, r.exit_path);
   (*s)->bind(9, r.started_at_ms).bind(10, r.timeout_ms);
+  (*s)->bind(11, r.supervisor_pid).bind(12, r.supervisor_start).bind(13, r.job_pid);
   if (auto st = (*s)->run(); !st) return st.error();
   return db_.changes() > 0;
 }
