@@ -35,8 +35,8 @@ cpu_self_ticks() {
 # cpu_tree_ticks PID...: cpu_ticks of the processes and of all their living
 # descendants. A living child's time is not yet in its parent's cutime, so
 # nothing is counted twice; this covers what is running when the sample is
-# taken (a worker's spare supervisor, Celery's prefork pool) as well as what
-# was reaped before.
+# taken (a worker's supervisors with the jobs they reaped, Celery's prefork
+# pool) as well as what was reaped before.
 cpu_tree_ticks() {
   local -A parent=()
   local stat pid
