@@ -147,6 +147,9 @@ def cases_summary(runs):
             r["seconds"] = r["drive"]["seconds"]
             r["submit_seconds"] = r["drive"]["t_submitted"] - r["drive"]["t_start"]
         r["per_s"] = r["cases"] / r["seconds"]
+        cpu = r.get("cpu")
+        if cpu:
+            r["cpu_ms_per_case"] = {k[:-3]: v / r["cases"] for k, v in cpu.items() if k.endswith("_ms")}
     out = {}
     for workers in sorted({r["workers"] for r in runs}):
         rs = [r for r in runs if r["workers"] == workers]
@@ -155,6 +158,14 @@ def cases_summary(runs):
             by_rep.setdefault(r["rep"], {})[r["system"]] = r
         ratios = [v["baton"]["per_s"] / v["celery"]["per_s"] for v in by_rep.values() if "baton" in v and "celery" in v]
         baton = [r for r in rs if r["system"] == "baton"]
+
+        def cpu(system, part):
+            return median([r["cpu_ms_per_case"][part] for r in rs
+                           if r["system"] == system and part in r.get("cpu_ms_per_case", {})])
+        cpu_ratios = [v["celery"]["cpu_ms_per_case"]["total"] / v["baton"]["cpu_ms_per_case"]["total"]
+                      for v in by_rep.values() if "baton" in v and "celery" in v
+                      and "cpu_ms_per_case" in v["baton"] and "cpu_ms_per_case" in v["celery"]
+                      and v["baton"]["cpu_ms_per_case"]["total"] > 0]
         out[str(workers)] = {
             "workers": workers,
             "baton_per_s": median([r["per_s"] for r in baton]),
@@ -165,8 +176,33 @@ def cases_summary(runs):
             "ratio": median(ratios),
             "all_completed": all(r["completed"] == r["cases"] and r["finished_attempts"] == r["cases"] for r in baton),
             "history_rows_per_case": median([r["history_rows"] / r["cases"] for r in baton]),
+            # CPU milliseconds per case (user + sys from /proc/PID/stat, over the
+            # run): the system's processes and their children, and the broker.
+            "baton_cpu_ms_per_case": cpu("baton", "total"),
+            "baton_broker_cpu_ms_per_case": cpu("baton", "broker"),
+            "baton_conductor_cpu_ms_per_case": cpu("baton", "conductor"),
+            "baton_workers_cpu_ms_per_case": cpu("baton", "workers"),
+            "celery_cpu_ms_per_case": cpu("celery", "total"),
+            "celery_broker_cpu_ms_per_case": cpu("celery", "broker"),
+            "celery_workers_cpu_ms_per_case": cpu("celery", "workers"),
+            # Celery's CPU per case over Baton's, per repetition: comparable to
+            # the cases/s ratio when the machine's cores are what limits both.
+            "cpu_ratio_per_rep": cpu_ratios,
+            "cpu_ratio": median(cpu_ratios),
         }
     return out
+
+
+def spawn_ceiling_summary(entries):
+    rates = [e["spawnrate"] for e in entries]
+    return {
+        "per_s": median([r["per_s"] for r in rates]),
+        "cpu_ms_per_spawn": median([r["cpu_ms_per_spawn"] for r in rates]),
+        "parallel": rates[0]["parallel"],
+        "count": rates[0]["count"],
+        "program": rates[0]["program"],
+        "runs": entries,
+    }
 
 
 def read_pairs(path):
@@ -270,6 +306,7 @@ def main():
     runs = optional("ingest.jsonl", read_jsonl) or []
     micro = optional("micro.json", load_json)
     cases = optional("cases.jsonl", read_jsonl) or []
+    spawnrate = optional("spawnrate.jsonl", read_jsonl) or []
     doc = {
         "date": a.date or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "command": a.command,
@@ -290,6 +327,7 @@ def main():
         "load": optional("load.jsonl", read_jsonl) or [],
         "ingest": {"summary": ingest_summary(runs), "runs": runs} if runs else None,
         "cases": {"summary": cases_summary(cases), "runs": cases} if cases else None,
+        "spawn_ceiling": spawn_ceiling_summary(spawnrate) if spawnrate else None,
         "latency": latency_summary(a.results) if os.path.exists(os.path.join(a.results, "latency-raw.json")) else None,
         "footprint": optional("footprint.json", load_json),
         "big_db": optional("bigdb.json", load_json),

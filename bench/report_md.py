@@ -47,6 +47,14 @@ def summary(doc):
     for w, c in cases.items():
         r = c["ratio"]
         rows.append((f"cases/s end to end, Baton / Celery, {w} worker(s)", fmt(r, 2), "≥ 3", goal(r >= 3 if r else None)))
+    ceiling = doc.get("spawn_ceiling")
+    if ceiling and cases:
+        rows.append((f"spawn ceiling: `/bin/true` started and reaped per s, {ceiling['parallel']} spawners at once",
+                     fmt(ceiling["per_s"]), "-", "-"))
+    for w, c in cases.items():
+        b, cel = c.get("baton_cpu_ms_per_case"), c.get("celery_cpu_ms_per_case")
+        if b is not None and cel is not None:
+            rows.append((f"CPU per case incl. broker, Baton / Celery, {w} worker(s)", f"{b:.2f} / {cel:.2f} ms", "-", "-"))
     p99 = get(lat, "baton_job", "p99_ms")
     if p99 is not None:
         rows.append(("dispatch latency p99 at low load, submit → job process runs", f"{p99:.2f} ms", "< 5 ms", goal(p99 < 5)))
@@ -114,8 +122,9 @@ def render_cases(doc):
     L.append("order of the two systems alternating between repetitions.")
     L.append("")
     L.append("- **Baton**: `baton-bench-amqp submit` publishes `SubmitCase` (protobuf, persistent, publisher confirms) to")
-    L.append("  `baton.intake`; the conductor persists the case, places it, sends `RunStep`; `baton-worker` forks")
-    L.append("  `/bin/true` under its supervisor and reports `StepStarted`/`StepFinished`; the conductor persists every")
+    L.append("  `baton.intake`; the conductor persists the case, places it, sends `RunStep`; `baton-worker` runs")
+    L.append("  `/bin/true` under a `baton-supervise` process it started (`posix_spawn`, as the supervisor starts")
+    L.append("  the job) and reports `StepStarted`/`StepFinished`; the conductor persists every")
     L.append("  transition (QUEUED → PROCESSING → EXECUTING → COMPLETED in `case_history`, the attempt in")
     L.append("  `step_attempts`). Done = the conductor's SQLite says every case is COMPLETED (polled every 20 ms).")
     L.append("- **Celery** 5.2 (Debian `python3-celery`), prefork pool with concurrency = slots, one node per worker;")
@@ -129,6 +138,74 @@ def render_cases(doc):
         L.append(f"| {w} × {doc['case_slots']} | {fmt(s['baton_per_s'])} | {fmt(s['celery_per_s'])} | **{fmt(s['ratio'], 2)}** "
                  f"| {', '.join(fmt(r, 2) for r in s['ratio_per_rep'])} | {fmt(s['baton_submit_s'], 2)} s / {fmt(s['celery_submit_s'], 2)} s "
                  f"| {fmt(s['history_rows_per_case'], 1)} | {'yes' if s['all_completed'] else 'NO'} |")
+    L.append("")
+    L += render_spawn_ceiling(doc)
+    L += render_case_cpu(doc)
+    return L
+
+
+def render_spawn_ceiling(doc):
+    ceiling = doc.get("spawn_ceiling")
+    if not ceiling or not ceiling.get("per_s"):
+        return []
+    x = ceiling["per_s"]
+    runs = ", ".join(f"{e['when']} {fmt(e['spawnrate']['per_s'])} at load {e['loadavg'][0]:.2f}" for e in ceiling["runs"])
+    L = ["### The machine's ceiling for `/bin/true` jobs", ""]
+    L.append(f"In the same run, before the throughput runs and once more after them, `baton-bench-amqp spawnrate`")
+    L.append(f"ran {ceiling['parallel']} threads at once (one per core), each starting `{ceiling['program']}` with `posix_spawn` and")
+    L.append(f"reaping it with `waitpid` {ceiling['count']:,} times, with nothing else of the benchmark running (starts/s:")
+    L.append(f"{runs}; the ceiling is their median). A system that starts at least one process per case cannot")
+    L.append(f"complete more cases per second than this on this machine. One start cost {fmt(ceiling['cpu_ms_per_spawn'], 2)} ms of CPU")
+    L.append("(spawner and child). Both systems start at least the job itself for every case (Baton from")
+    L.append("`baton-supervise`, Celery from the prefork process).")
+    L.append("")
+    for w, c in doc["cases"]["summary"].items():
+        b, cel = c.get("baton_per_s"), c.get("celery_per_s")
+        if b is None or cel is None:
+            continue
+        L.append(f"- {w} worker(s) × {doc['case_slots']} slots: ceiling {fmt(x)} `/bin/true` starts/s on all cores; Baton "
+                 f"reaches {100 * b / x:.0f}% of it, Celery {100 * cel / x:.0f}%; 3× Celery would need "
+                 f"{300 * cel / x:.0f}% of the ceiling.")
+    L.append("")
+    L.append("A share above 100% is more cases per second than this machine started `/bin/true` with nothing else")
+    L.append("running.")
+    L.append("")
+    return L
+
+
+def render_case_cpu(doc):
+    rows = [(w, c) for w, c in doc["cases"]["summary"].items()
+            if c.get("baton_cpu_ms_per_case") is not None and c.get("celery_cpu_ms_per_case") is not None]
+    if not rows:
+        return []
+    L = ["### CPU time per case", ""]
+    L.append("Less sensitive to the machine's other load than cases/s: user + system CPU time from `/proc/PID/stat`")
+    L.append("(`utime + stime + cutime + cstime`, clock ticks), read just before the submit and just after the last")
+    L.append("case was seen done, while the processes are still running, summed over each system's processes and")
+    L.append("their living descendants, divided by the cases of the run. Baton: the conductor, and each worker with")
+    L.append("its `baton-supervise` processes, running or reaped, and the jobs they reaped. Celery: each node's main")
+    L.append("process and its prefork pool (which reaps the `/bin/true` processes). The broker: `beam.smp`'s own")
+    L.append("`utime + stime` over the same window. Not counted: the submitting clients (`baton-bench-amqp submit`,")
+    L.append("`drive.py`) and the benchmark's polling. Celery's window also holds `drive.py`'s interpreter start-up and")
+    L.append("connection, while the nodes and the broker are idle. Each process's figure is rounded down to a clock")
+    L.append(f"tick, so the resolution is a few ticks per run over {doc['cases_per_run']:,} cases.")
+    L.append("")
+    for w, c in rows:
+        L.append(f"- {w} worker(s): CPU ms per case: Baton {fmt(c['baton_cpu_ms_per_case'], 2)} (of which broker "
+                 f"{fmt(c['baton_broker_cpu_ms_per_case'], 2)}), Celery {fmt(c['celery_cpu_ms_per_case'], 2)} (broker "
+                 f"{fmt(c['celery_broker_cpu_ms_per_case'], 2)}); Celery / Baton = {fmt(c['cpu_ratio'], 2)}.")
+    L.append("")
+    L.append("Celery / Baton is Celery's CPU per case over Baton's: where the cores limit both systems, it is what the")
+    L.append("cases/s ratio (goal ≥ 3) would come to.")
+    L.append("")
+    L.append(f"| workers × slots | Baton ms/case | conductor | workers, supervisors, jobs | broker | Celery ms/case | nodes, pools, jobs | broker | **Celery / Baton** | per-repetition |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for w, c in rows:
+        L.append(f"| {w} × {doc['case_slots']} | {fmt(c['baton_cpu_ms_per_case'], 2)} | {fmt(c['baton_conductor_cpu_ms_per_case'], 2)} "
+                 f"| {fmt(c['baton_workers_cpu_ms_per_case'], 2)} | {fmt(c['baton_broker_cpu_ms_per_case'], 2)} "
+                 f"| {fmt(c['celery_cpu_ms_per_case'], 2)} | {fmt(c['celery_workers_cpu_ms_per_case'], 2)} "
+                 f"| {fmt(c['celery_broker_cpu_ms_per_case'], 2)} | **{fmt(c['cpu_ratio'], 2)}** "
+                 f"| {', '.join(fmt(r, 2) for r in c['cpu_ratio_per_rep'])} |")
     L.append("")
     return L
 
@@ -255,6 +332,12 @@ def render_scale(doc):
     return L
 
 
+def cpu_pair(doc, workers):
+    c = get(doc, "cases", "summary", workers) or {}
+    b, cel = c.get("baton_cpu_ms_per_case"), c.get("celery_cpu_ms_per_case")
+    return "n/a" if b is None or cel is None else f"{b:.2f} / {cel:.2f}"
+
+
 def render_history(doc, history):
     if not history:
         return []
@@ -277,13 +360,18 @@ def render_history(doc, history):
         ("cases/s Baton, 1 worker", lambda d: fmt(get(d, "cases", "summary", "1", "baton_per_s"))),
         ("cases/s Baton / Celery, 2 workers", lambda d: fmt(get(d, "cases", "summary", "2", "ratio"), 2)),
         ("cases/s Baton, 2 workers", lambda d: fmt(get(d, "cases", "summary", "2", "baton_per_s"))),
+        ("spawn ceiling, /bin/true starts/s", lambda d: fmt(get(d, "spawn_ceiling", "per_s"))),
+        ("CPU ms per case Baton / Celery, 1 worker", lambda d: cpu_pair(d, "1")),
+        ("CPU ms per case Baton / Celery, 2 workers", lambda d: cpu_pair(d, "2")),
         ("dispatch latency p50 / p99, ms", lambda d: "n/a" if not get(d, "latency", "baton_job", "p50_ms") else
          f"{get(d, 'latency', 'baton_job', 'p50_ms'):.1f} / {get(d, 'latency', 'baton_job', 'p99_ms'):.1f}"),
         ("load average at the start", lambda d: load_at(d, "start")),
         ("commit", lambda d: d.get("commit", "n/a")),
     ]
     for name, f in measures:
-        L.append(f"| {name} | " + " | ".join(f(c["doc"]) for c in cols) + " |")
+        values = [f(c["doc"]) for c in cols]
+        if any(v != "n/a" for v in values):
+            L.append(f"| {name} | " + " | ".join(values) + " |")
     L.append("")
     return L
 

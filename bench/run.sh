@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Baton's benchmarks: builds Release binaries, starts a private RabbitMQ of its
 # own, measures event ingest against a raw rabbitmq-c consumer, case throughput
+# (with the CPU time per case, and the machine's ceiling for starting /bin/true)
 # and dispatch latency against Celery on the same broker, footprint,
 # microbenchmarks and a rate-limited scale probe, and writes docs/BENCHMARKS.md
 # plus docs/benchmarks/latest.json. Not part of ./run.sh test; nothing here is
@@ -14,11 +15,12 @@ usage() {
 usage: bench/run.sh [--quick] [--reps N] [--events N] [--no-build]
 
   (default)   3 repetitions, 100k events per ingest run, 1000 cases per
-              throughput run, 200 latency samples, 20 s per scale step;
+              throughput run, 200 latency samples, 20 s per scale step,
+              2000 /bin/true starts per core for the spawn ceiling;
               writes docs/BENCHMARKS.md and docs/benchmarks/latest.json
   --quick     smoke run: 1 repetition, 10k events, 200 cases, 30 latency
-              samples, 3 s per scale step; writes its report under
-              \$BATON_BENCH_WORK (var/bench/) only
+              samples, 3 s per scale step, 1000 starts per core; writes its
+              report under \$BATON_BENCH_WORK (var/bench/) only
   --reps N    repetitions of the ingest comparison and microbenchmarks
   --events N  events preloaded per ingest run
   --no-build  use the binaries already in the build directory
@@ -47,13 +49,14 @@ LATENCY_COUNT=200
 LATENCY_INTERVAL_MS=100
 BIGDB_CASES=100000
 IDLE_SECONDS=12
+SPAWN_COUNT=2000
 BUILD_FIRST=1
 ONLY=ingest,cases,latency,footprint,micro,scale
 OUT_NAME=
 COMMAND_LINE="${BATON_BENCH_SOURCE:+BATON_BENCH_SOURCE=$BATON_BENCH_SOURCE }bench/run.sh${*:+ $*}"
 while (($#)); do
   case $1 in
-    --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=3; CASES=200; LATENCY_COUNT=30; BIGDB_CASES=10000; IDLE_SECONDS=4 ;;
+    --quick) QUICK=1; REPS=1; EVENTS=10000; SCALE_SECONDS=3; CASES=200; LATENCY_COUNT=30; BIGDB_CASES=10000; IDLE_SECONDS=4; SPAWN_COUNT=1000 ;;
     --reps) REPS=$2; shift ;;
     --events) EVENTS=$2; shift ;;
     --no-build) BUILD_FIRST=0 ;;
@@ -355,6 +358,8 @@ bench_scale() {
 
 # shellcheck source=bench/lib/cases.sh
 source "$ROOT/bench/lib/cases.sh"
+# shellcheck source=bench/lib/cpu.sh
+source "$ROOT/bench/lib/cpu.sh"
 # shellcheck source=bench/lib/footprint.sh
 source "$ROOT/bench/lib/footprint.sh"
 

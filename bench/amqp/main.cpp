@@ -12,6 +12,7 @@ int run_declare(const Args& args);
 int run_loadgen(const Args& args);
 int run_submit(const Args& args);
 int run_pingpong(const Args& args);
+int run_spawnrate(const Args& args);
 }  // namespace baton::bench
 
 int main(int argc, char** argv) {
@@ -25,7 +26,9 @@ int main(int argc, char** argv) {
       "  depth    [--queue Q]                        print the ready count\n"
       "  loadgen  --rate R --seconds S --workers W [--pid P] [--seq-base S]\n"
       "  submit   --count N --workflow W [--prefix P] [--interval-ms M --out FILE]   cases to baton.intake\n"
-      "  pingpong [--count N] [--interval-ms M]      raw two-hop round trip, p50/p99\n";
+      "  pingpong [--count N] [--interval-ms M]      raw two-hop round trip, p50/p99\n"
+      "  spawnrate [--count N] [--parallel P] [--program PATH]   no broker: P threads each\n"
+      "           posix_spawn + waitpid PATH (default /bin/true) N times; starts per second\n";
   if (argc < 2) {
     std::cerr << usage;
     return 2;
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "loadgen") return run_loadgen(args);
   if (command == "submit") return run_submit(args);
   if (command == "pingpong") return run_pingpong(args);
+  if (command == "spawnrate") return run_spawnrate(args);
   std::cerr << usage;
   return 2;
 }

@@ -91,12 +91,18 @@ cases_baton() {
   rm -rf "$dir"
   baton_cluster "$dir" "$url" "$workers"
   local db=$dir/conductor/baton.db t0
+  # CPU of the conductor, the workers (with their supervisors and jobs) and
+  # the broker, from just before the submit to just after the last case.
+  local groups=("conductor=$CONDUCTOR_PID" "workers=$(IFS=,; echo "${WORKER_PIDS[*]}")")
+  cpu_sample baton "${groups[@]}"
   t0=$(now)
   amqp_tool submit --url "$url" --count "$CASES" --workflow bench_true --prefix tp >"$dir/submit.json"
   wait_db "$db" "SELECT COUNT(*) FROM cases WHERE status IN ('COMPLETED', 'FAILED', 'CANCELLED')" "$CASES" 600 ||
     die "cases did not finish; see $dir"
   local t_done
   t_done=$(now)
+  local cpu
+  cpu=$(cpu_json baton "${groups[@]}")
   local mem
   mem=$(memory_json "$CONDUCTOR_PID")
   baton_cluster_stop
@@ -104,9 +110,9 @@ cases_baton() {
   completed=$(db_count "$db" "SELECT COUNT(*) FROM cases WHERE status = 'COMPLETED'")
   history=$(db_count "$db" "SELECT COUNT(*) FROM case_history")
   attempts=$(db_count "$db" "SELECT COUNT(*) FROM step_attempts WHERE exit_code = 0 AND finished_ms IS NOT NULL")
-  printf '{"rep": %d, "system": "baton", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "conductor_memory": %s}\n' \
+  printf '{"rep": %d, "system": "baton", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "conductor_memory": %s, "cpu": %s}\n' \
     "$rep" "$workers" "$CASE_SLOTS" "$CASES" "$t0" "$t_done" "$(cat "$dir/submit.json")" "$completed" "$history" \
-    "$attempts" "$mem" >>"$RESULTS/cases.jsonl"
+    "$attempts" "$mem" "$cpu" >>"$RESULTS/cases.jsonl"
   ((completed == CASES)) || die "only $completed of $CASES cases COMPLETED; see $dir"
   drop_vhost "bench-cases-baton-$workers"
 }
@@ -143,17 +149,27 @@ cases_celery() {
   local url=$REPLY dir=$WORK/cases/celery-$workers-$rep
   rm -rf "$dir"
   celery_cluster "$dir" "$url" "$workers"
+  # CPU of each celery node with its prefork pool (which reaps the /bin/true
+  # processes) and of the broker, from before drive.py starts to after it saw
+  # the last task done. drive.py's own start-up and connection come first.
+  local groups=("workers=$(IFS=,; echo "${CELERY_PIDS[*]}")")
+  cpu_sample celery "${groups[@]}"
   BENCH_CELERY_BROKER=$url "$CELERY_PYTHON" "$ROOT/bench/celery/drive.py" throughput --count "$CASES" \
     --done "$dir/done.txt" >"$dir/drive.json" || die "celery run failed; see $dir"
+  local cpu
+  cpu=$(cpu_json celery "${groups[@]}")
   celery_cluster_stop
-  printf '{"rep": %d, "system": "celery", "workers": %d, "slots": %d, "cases": %d, "drive": %s}\n' \
-    "$rep" "$workers" "$CASE_SLOTS" "$CASES" "$(cat "$dir/drive.json")" >>"$RESULTS/cases.jsonl"
+  printf '{"rep": %d, "system": "celery", "workers": %d, "slots": %d, "cases": %d, "drive": %s, "cpu": %s}\n' \
+    "$rep" "$workers" "$CASE_SLOTS" "$CASES" "$(cat "$dir/drive.json")" "$cpu" >>"$RESULTS/cases.jsonl"
   drop_vhost "bench-cases-celery-$workers"
 }
 
 bench_cases() {
   local rep workers
   : >"$RESULTS/cases.jsonl"
+  : >"$RESULTS/spawnrate.jsonl"
+  # The machine's ceiling for /bin/true jobs, before and after the runs.
+  spawn_ceiling before
   for workers in 1 2; do
     for ((rep = 1; rep <= REPS; rep++)); do
       say "cases $rep/$REPS with $workers worker(s) of $CASE_SLOTS slots: $CASES cases on Baton and Celery"
@@ -166,6 +182,7 @@ bench_cases() {
       fi
     done
   done
+  spawn_ceiling after
 }
 
 # Dispatch latency at low load: one case every LATENCY_INTERVAL_MS, one worker.
