@@ -2,7 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 namespace baton::sqlite {
 
@@ -11,6 +15,63 @@ Error db_error(sqlite3* db, std::string_view what) {
   return make_error(Errc::database, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
 }  // namespace
+
+// The thread and connection behind Database::checkpoint_in_background().
+class BackgroundCheckpointer {
+ public:
+  BackgroundCheckpointer(sqlite3* own, int pages) : own_(own), pages_(pages), thread_([this] { run(); }) {}
+  ~BackgroundCheckpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+    sqlite3_close(own_);
+  }
+  BackgroundCheckpointer(const BackgroundCheckpointer&) = delete;
+  BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
+
+  // sqlite3_wal_hook: runs on the writer's thread after each commit.
+  static int on_commit(void* self, sqlite3*, const char*, int pages) {
+    auto* me = static_cast<BackgroundCheckpointer*>(self);
+    if (pages >= me->pages_) {
+      {
+        std::lock_guard lock(me->mu_);
+        me->due_ = true;
+      }
+      me->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  uint64_t completed() const { return completed_.load(); }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      wake_.wait(lock, [this] { return due_ || stopping_; });
+      if (stopping_) return;
+      due_ = false;
+      lock.unlock();
+      // PASSIVE copies what no reader still needs and never waits for one;
+      // what it leaves is copied next time.
+      sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      completed_.fetch_add(1);
+      lock.lock();
+    }
+  }
+
+  sqlite3* own_;
+  const int pages_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::atomic<uint64_t> completed_{0};
+  std::thread thread_;  // last: started once the rest is set up
+};
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
@@ -92,24 +153,36 @@ Result<Database> Database::open(const std::string& path, bool read_only) {
   return out;
 }
 
+Database::Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
 Database::Database(Database&& other) noexcept
-    : db_(other.db_), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {
+    : db_(other.db_),
+      path_(std::move(other.path_)),
+      cache_(std::move(other.cache_)),
+      checkpointer_(std::move(other.checkpointer_)) {
   other.db_ = nullptr;
 }
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    if (db_) sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_.reset();
     cache_.clear();
     if (db_) sqlite3_close(db_);
     db_ = other.db_;
     path_ = std::move(other.path_);
     cache_ = std::move(other.cache_);
+    checkpointer_ = std::move(other.checkpointer_);
     other.db_ = nullptr;
   }
   return *this;
 }
 
 Database::~Database() {
+  // Its connection closes first, so this one is the last and checkpoints
+  // the rest of the WAL as it closes.
+  if (db_) sqlite3_wal_hook(db_, nullptr, nullptr);
+  checkpointer_.reset();
   cache_.clear();  // statements must be finalized before the connection closes
   if (db_) sqlite3_close(db_);
 }
@@ -123,6 +196,32 @@ Status Database::exec(const std::string& sql) {
   }
   return {};
 }
+
+Status Database::checkpoint_in_background(int pages) {
+  if (checkpointer_ || path_ == ":memory:") return {};
+  sqlite3* own = nullptr;
+  if (sqlite3_open_v2(path_.c_str(), &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    Error e = db_error(own, "open " + path_ + " for checkpoints");
+    sqlite3_close(own);
+    return e;
+  }
+  sqlite3_busy_timeout(own, 5000);
+  // A connection sees WAL mode only once it has read the file; until then
+  // a checkpoint through it does nothing.
+  char* err = nullptr;
+  if (sqlite3_exec(own, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) != SQLITE_OK) {
+    Error e = make_error(Errc::database, "open " + path_ + " for checkpoints: " + (err ? err : "unknown error"));
+    sqlite3_free(err);
+    sqlite3_close(own);
+    return e;
+  }
+  checkpointer_ = std::make_unique<BackgroundCheckpointer>(own, pages);
+  // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+  sqlite3_wal_hook(db_, &BackgroundCheckpointer::on_commit, checkpointer_.get());
+  return {};
+}
+
+uint64_t Database::background_checkpoints() const { return checkpointer_ ? checkpointer_->completed() : 0; }
 
 void Database::reset_statements() {
   for (auto& [_, stmt] : cache_) stmt->reset();

@@ -75,6 +75,10 @@ Result<std::vector<T>> collect(Statement& stmt, Read read) {
   return out;
 }
 
+class BackgroundCheckpointer;
+
+class BackgroundCheckpointer;
+
 class Database {
  public:
   // WAL mode, foreign keys on, a busy timeout so a reader never fails on a
@@ -99,12 +103,24 @@ class Database {
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
 
+  // From now on the WAL is checkpointed (PASSIVE) by a thread of its own,
+  // over a connection of its own, once a commit leaves it at `pages` or
+  // more; this connection's commits no longer run a checkpoint. A commit
+  // that crossed SQLite's automatic threshold used to wait for the
+  // checkpoint's copying and fsyncs (several ms on a virtual disk), and that
+  // commit was whatever the core was doing then, e.g. placing a case. For
+  // the one writing connection of a file.
+  Status checkpoint_in_background(int pages = 1000);
+  // Checkpoints the background thread has completed.
+  uint64_t background_checkpoints() const;
+
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path);
 
   sqlite3* db_ = nullptr;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unique_ptr<BackgroundCheckpointer> checkpointer_;  // stopped before db_ closes
 };
 
 // Commits on commit(), rolls back when destroyed otherwise.

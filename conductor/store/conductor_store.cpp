@@ -53,6 +53,7 @@ Result<std::unique_ptr<ConductorStore>> ConductorStore::open(const std::string& 
   std::unique_ptr<ConductorStore> store(new ConductorStore(std::move(*db)));
   if (!read_only) {
     if (auto st = store->migrate(); !st) return st.error();
+    if (auto st = store->db_.checkpoint_in_background(); !st) return st.error();
   } else if (store->schema_version() < static_cast<int>(schema_migrations().size())) {
     return make_error(Errc::database, path + " has schema version " + std::to_string(store->schema_version()) +
                                           "; the conductor has not created or upgraded it yet");

@@ -99,6 +99,7 @@ Result<JobStore> JobStore::open(const std::string& path) {
   if (!db) return db.error();
   JobStore store(std::move(db).value());
   if (auto st = store.migrate(); !st) return st.error();
+  if (auto st = store.db_.checkpoint_in_background(); !st) return st.error();
   return store;
 }
 
