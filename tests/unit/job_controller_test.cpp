@@ -174,6 +174,8 @@ class JobControllerTest : public ::testing::Test {
     params: {file: {pattern: "[A-Za-z0-9_./-]+"}, code: {type: integer, min: 0, max: 255}}
   missing:
     argv: [/nonexistent/program]
+  unfound:
+    argv: [baton-no-such-program]
   nowhere:
     argv: [/bin/true]
     cwd: )" + (dir_ / "no-such-dir").string() + R"(
@@ -566,6 +568,60 @@ TEST_F(JobControllerTest, ALostSpareIsReplacedAndAOneJobSupervisorIsCollected) {
     auto spares = spare_supervisors();
     return spares.size() == 1 && spares[0] != spare;
   }));
+}
+
+// A job whose program is not in PATH is refused before any spare is used:
+// the idle one stays idle (and is not left a zombie).
+TEST_F(JobControllerTest, ARequestThatCannotBeDescribedLeavesTheSpareIdle) {
+  auto& jobs = make();
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t spare = spare_supervisors()[0];
+  jobs.run_step(step("c1", "unfound", {}));
+  EXPECT_EQ(events_.rejected("c1"), "cannot execute baton-no-such-program: not found in PATH");
+  EXPECT_EQ(spare_supervisors(), std::vector<pid_t>{spare});
+  jobs.run_step(step("c2", "wait_for", {{"file", path("go")}, {"code", "0"}}));
+  EXPECT_EQ(parent_of(static_cast<pid_t>(events_.started("c2").pid())), spare);
+  std::ofstream(path("go")) << "go";
+  EXPECT_EQ(events_.finished("c2").outcome(), v1::StepFinished::SUCCEEDED);
+}
+
+// A supervisor that cannot record its job's end (here its directory is
+// gone; a full disk does the same) must not live on as if the job still ran.
+TEST_F(JobControllerTest, AnEndThatCannotBeRecordedIsAJobLost) {
+  auto& jobs = make();
+  jobs.run_step(step("c1", "wait_for", {{"file", path("go")}, {"code", "0"}}));
+  cleanup_groups_.push_back(static_cast<pid_t>(events_.started("c1").pid()));
+  fs::remove_all(dir_ / "state" / "jobs");
+  std::ofstream(path("go")) << "go";
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::FAILED);
+  EXPECT_EQ(finished.message(), "job lost: its supervisor died without recording an exit status");
+}
+
+// A worker handed a job to a spare and died before its answer; the spare
+// had not read the job yet when the next worker's cancel reached it, so it
+// took the signal for its previous job's. The cancel is repeated until the
+// end is recorded.
+TEST_F(JobControllerTest, ACancelIsRepeatedUntilTheEndIsRecorded) {
+  make();
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t spare = spare_supervisors()[0];
+  ::kill(spare, SIGSTOP);
+  controller_->run_step(step("c1", "wait_for", {{"file", path("never")}, {"code", "0"}}));
+  controller_.reset();  // dies before the answer
+
+  auto& jobs = make();
+  ASSERT_EQ(jobs.running_count(), 1u);
+  v1::CancelStep cancel;
+  cancel.set_case_id("c1");
+  cancel.set_step_index(0);
+  cancel.set_attempt(1);
+  cancel.set_reason("stop it");
+  jobs.cancel_step(cancel);
+  ::kill(spare, SIGCONT);  // the cancel is handled before the job is read
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::CANCELLED) << finished.message();
+  EXPECT_NE(finished.message().find("cancelled: stop it"), std::string::npos) << finished.message();
 }
 
 TEST_F(JobControllerTest, TheSpareSupervisorLeavesWithTheController) {

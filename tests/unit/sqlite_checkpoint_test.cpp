@@ -59,7 +59,8 @@ TEST_F(BackgroundCheckpointTest, ACommitPastTheThresholdIsCheckpointedByTheThrea
   EXPECT_EQ(fs::file_size(path), size_before);
   insert_pages(*db, 100);
   ASSERT_TRUE(wait_for_checkpoints(*db, 1));
-  EXPECT_GT(fs::file_size(path), size_before + 32 * 4000) << "the pages were copied into the database file";
+  // Fewer than 64 distinct pages: the frames repeat page 1 and the interior pages.
+  EXPECT_GT(fs::file_size(path), size_before + 8 * 4096) << "the pages were copied into the database file";
 }
 
 // Moved (as the stores are) and closed while it runs: every row is there

@@ -258,10 +258,13 @@ void JobController::run_step(const v1::RunStep& command) {
   // read by the watcher, which then reports StepStarted (or the refusal).
   Result<StartingSupervisor> starting = make_error(Errc::not_found, "no spare supervisor");
   if (!idle_.empty()) {
-    // The one idle longest: the latest may still be flushing its last exit file.
-    starting = hand_to_spare(std::move(idle_.front()), request);
-    idle_.pop_front();
-    if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
+    // A request that cannot be described fails again, with its reason, below.
+    if (auto job = describe_for_spare(request)) {
+      // The one idle longest: the latest may still be flushing its last exit file.
+      starting = hand_to_spare(std::move(idle_.front()), *job, request);
+      idle_.pop_front();
+      if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
+    }
   }
   if (!starting) starting = start_supervisor(request);
   if (!starting) {
@@ -321,6 +324,7 @@ bool JobController::confirm_start_locked(Job& job) {
                             record.log_path);
   emit_started(record);
   if (job.cancel_when_started) {
+    job.cancel_sent_at = std::chrono::steady_clock::now();
     if (auto st = request_cancel(static_cast<pid_t>(record.supervisor_pid), record.supervisor_start); !st) {
       log::logger("jobs")->warn("cancel for step {}: {}", record.key.text(), st.error().message);
     }
@@ -349,6 +353,7 @@ void JobController::cancel_step(const v1::CancelStep& command) {
     job.cancel_when_started = true;
     return;
   }
+  job.cancel_sent_at = std::chrono::steady_clock::now();
   if (auto st = request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start); !st) {
     log::logger("jobs")->warn("cancel for step {}: {}", key.text(), st.error().message);
   }
@@ -448,6 +453,19 @@ void JobController::watch_loop() {
   }
 }
 
+// A cancel is repeated until the job's end is recorded. A supervisor drops
+// a cancel that reaches it before it has read its job's description (as
+// meant for the job before), and that happens to a job handed over by a
+// worker that died before the answer, adopted and cancelled by the next
+// one. Also carries a cancel asked of a worker that died before sending it.
+void JobController::repeat_cancel_locked(Job& job) {
+  if (job.record.cancel_reason.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - job.cancel_sent_at < kWatchInterval) return;
+  job.cancel_sent_at = now;
+  (void)request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start);
+}
+
 void JobController::read_output_locked(Job& job, bool final) {
   for (const auto& line : job.follower.poll(final)) {
     if (auto progress = parse_progress(line)) job.pending_progress = std::move(progress);
@@ -469,7 +487,10 @@ bool JobController::poll_job_locked(Job& job) {
   read_output_locked(job, false);
   auto exit = read_exit_file(job.record.exit_path);
   if (!exit) {
-    if (supervisor_alive(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start)) return false;
+    if (supervisor_alive(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start)) {
+      repeat_cancel_locked(job);
+      return false;
+    }
     // It may have written the file between the two looks.
     exit = read_exit_file(job.record.exit_path);
   }

@@ -175,7 +175,7 @@ Result<StartingSupervisor> start_spare(const std::string& supervisor_program) {
   return spare;
 }
 
-Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request) {
+Result<SpareJob> describe_for_spare(const SupervisorRequest& request) {
   auto program = resolve_program(request);
   if (!program) return program.error();
   std::error_code ec;
@@ -197,8 +197,12 @@ Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const Supervi
   if (spec.size() > supervise::kMaxSpecBytes) return make_error(Errc::invalid_argument, "the job's description is too large");
   const uint32_t size = static_cast<uint32_t>(spec.size());
   spec.insert(0, reinterpret_cast<const char*>(&size), sizeof size);
-  const char* p = spec.data();
-  size_t left = spec.size();
+  return SpareJob{std::move(spec), *program};
+}
+
+Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SpareJob& job, const SupervisorRequest& request) {
+  const char* p = job.bytes.data();
+  size_t left = job.bytes.size();
   while (left > 0) {
     const ssize_t n = ::send(spare.handshake_fd, p, left, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -210,7 +214,7 @@ Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const Supervi
     p += n;
     left -= static_cast<size_t>(n);
   }
-  spare.program = *program;
+  spare.program = job.program;
   spare.name = request.argv[0];
   spare.cwd = request.cwd;
   return spare;

@@ -84,7 +84,15 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
 // socket survives confirm_start(): once the job's exit file is written,
 // the same StartingSupervisor can be handed the next job.
 Result<StartingSupervisor> start_spare(const std::string& supervisor_program);
-Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SupervisorRequest& request);
+// The job as a spare reads it. Built before a spare is taken, so a request
+// that cannot be described (its program is not in PATH, it is too large)
+// leaves the spare idle.
+struct SpareJob {
+  std::string bytes;
+  std::string program;  // resolved
+};
+Result<SpareJob> describe_for_spare(const SupervisorRequest& request);
+Result<StartingSupervisor> hand_to_spare(StartingSupervisor spare, const SpareJob& job, const SupervisorRequest& request);
 // Tells unused spares no job will come and waits for them to exit.
 void retire_spare(StartingSupervisor& spare);
 void retire_spares(std::deque<StartingSupervisor>& spares);

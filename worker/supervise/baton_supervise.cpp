@@ -63,15 +63,16 @@ void sleep_ms(int ms) {
   ::nanosleep(&ts, nullptr);
 }
 
-void write_all(int fd, const void* data, size_t size) {
+bool write_all(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t n = ::write(fd, p, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     p += n;
     size -= static_cast<size_t>(n);
   }
+  return true;
 }
 
 [[noreturn]] void usage(const char* problem) {
@@ -162,7 +163,9 @@ char* put_int(char* out, int64_t value) {
 // A job that ran at least this long has its exit file flushed to disk.
 constexpr int64_t kFlushAfterMs = 1000;
 
-void write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms) {
+// false when the record could not be written whole (a full disk, say):
+// then no file appears at all.
+bool write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms) {
   char text[128];
   char* p = text;
   p = put_int(p, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -174,10 +177,14 @@ void write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms)
   p = put_int(p, clock_ms(CLOCK_REALTIME));
   *p++ = '\n';
   char tmp[4096];
-  if (::snprintf(tmp, sizeof tmp, "%s.tmp", exit_path) >= static_cast<int>(sizeof tmp)) return;
+  if (::snprintf(tmp, sizeof tmp, "%s.tmp", exit_path) >= static_cast<int>(sizeof tmp)) return false;
   int fd = ::open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  write_all(fd, text, static_cast<size_t>(p - text));
+  if (fd < 0) return false;
+  if (!write_all(fd, text, static_cast<size_t>(p - text))) {
+    ::close(fd);
+    ::unlink(tmp);
+    return false;
+  }
   // Complete before the rename makes it visible, so the worker (woken by the
   // rename) never reads half of it; flushed after, so the worker does not
   // wait for the disk. A machine crash before the flush loses the record,
@@ -186,9 +193,14 @@ void write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms)
   // has reported it (a millisecond or so), a flush per job forced a journal
   // commit per job (and the worker's unlink of the file waited on it), and
   // such a job is cheaper to run again than a disk flush on every run.
-  ::rename(tmp, exit_path);
+  if (::rename(tmp, exit_path) != 0) {
+    ::close(fd);
+    ::unlink(tmp);
+    return false;
+  }
   if (ran_ms >= kFlushAfterMs) ::fsync(fd);
   ::close(fd);
+  return true;
 }
 
 [[noreturn]] void fail(Stage stage, int error) {
@@ -282,7 +294,9 @@ Options read_spec(Options options, Spec& spec) {
 }
 
 // Runs one job to its end and records it: starts it, answers on fd 3,
-// enforces the timeout and a cancel, and writes the exit file.
+// enforces the timeout and a cancel, and writes the exit file. Exits when
+// the end cannot be recorded: the worker then sees the job as lost rather
+// than waiting for a file that never comes from a supervisor that lives on.
 void supervise(const Options& options) {
   // The job inherits this directory; the exit path is absolute.
   if (options.cwd != nullptr && ::chdir(options.cwd) != 0) fail(Stage::chdir, errno);
@@ -321,7 +335,7 @@ void supervise(const Options& options) {
   int status = 0;
   while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
   }
-  write_exit_file(options.exit_path, status, end, clock_ms(CLOCK_MONOTONIC) - begun);
+  if (!write_exit_file(options.exit_path, status, end, clock_ms(CLOCK_MONOTONIC) - begun)) ::_exit(1);
 }
 
 }  // namespace
@@ -354,6 +368,7 @@ int main(int argc, char** argv) {
   // The worker may hand this supervisor job after job; each starts from the
   // directory and the /dev/null output it was started with.
   const int home = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (home < 0) ::_exit(1);  // a later job would start where the one before it did
   Spec spec;
   while (true) {
     const Options job = read_spec(options, spec);
@@ -366,6 +381,6 @@ int main(int argc, char** argv) {
     ::close(log);
     supervise(job);
     // Nothing holds the finished job's log or directory open.
-    if (::dup2(0, 1) < 0 || ::dup2(0, 2) < 0 || (home >= 0 && ::fchdir(home) != 0)) ::_exit(1);
+    if (::dup2(0, 1) < 0 || ::dup2(0, 2) < 0 || ::fchdir(home) != 0) ::_exit(1);
   }
 }
