@@ -1,5 +1,7 @@
 #include "common/sys/process.hpp"
 
+#include "common/sys/job_spawnattr.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -268,20 +270,12 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawnattr_init(&attr);
+  init_job_spawnattr(&attr);
   ::posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
   ::posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   ::posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
   ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!options.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  sigset_t all;
-  sigset_t none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  ::posix_spawnattr_setsigdefault(&attr, &all);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setpgroup(&attr, 0);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   const auto started = Clock::now();
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv_ptrs.data(), env_ptrs.data());

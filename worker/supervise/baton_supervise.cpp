@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "common/sys/job_spawnattr.hpp"
 #include "worker/jobs/supervise_protocol.hpp"
 
 extern char** environ;
@@ -213,15 +214,7 @@ bool write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms)
 // dispositions and an empty mask, inheriting fds 0-2 only (3 is close-on-exec).
 pid_t start_job(const Options& options) {
   posix_spawnattr_t attr;
-  if (::posix_spawnattr_init(&attr) != 0) fail(Stage::setup, errno);
-  sigset_t all;
-  sigset_t none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  ::posix_spawnattr_setsigdefault(&attr, &all);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setpgroup(&attr, 0);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  if (const int rc = baton::sys::init_job_spawnattr(&attr); rc != 0) fail(Stage::setup, rc);
   pid_t job = -1;
   const int rc = ::posix_spawn(&job, options.argv[0], nullptr, &attr, options.argv, options.envp);
   ::posix_spawnattr_destroy(&attr);
