@@ -227,16 +227,6 @@ void JobController::run_step(const v1::RunStep& command) {
   record.timeout_ms = prepared->timeout.count();
   // A leftover from a database that was lost must not pass for this run's end.
   fs::remove(record.exit_path, ec);
-  if (!idle_.empty()) {
-    // Its supervisor is known before it starts: one write names it, so a
-    // worker restarted before the answer adopts the supervisor.
-    record.state = JobRecord::State::running;
-    record.supervisor_pid = idle_.front().supervisor_pid;
-    record.supervisor_start = idle_.front().supervisor_start;
-  }
-
-  auto inserted = store_->insert(record);
-  if (!inserted) return reject(command, "job store: " + inserted.error().message);
 
   SupervisorRequest request;
   request.argv = prepared->argv;
@@ -254,17 +244,31 @@ void JobController::run_step(const v1::RunStep& command) {
   request.kill_grace = options_.kill_grace;
   request.supervisor_program = options_.supervisor_program;
 
+  // An idle supervisor takes the job, unless it cannot be described (then
+  // a supervisor started for it fails again, with the reason). Its pid is
+  // known before the job starts: one write names it, so a worker restarted
+  // before the answer adopts the supervisor.
+  std::optional<SpareJob> spare_job;
+  if (!idle_.empty()) {
+    if (auto described = describe_for_spare(request)) {
+      spare_job = std::move(described).value();
+      record.state = JobRecord::State::running;
+      record.supervisor_pid = idle_.front().supervisor_pid;
+      record.supervisor_start = idle_.front().supervisor_start;
+    }
+  }
+
+  auto inserted = store_->insert(record);
+  if (!inserted) return reject(command, "job store: " + inserted.error().message);
+
   // The supervisor starts the job while this thread goes on: its answer is
   // read by the watcher, which then reports StepStarted (or the refusal).
   Result<StartingSupervisor> starting = make_error(Errc::not_found, "no spare supervisor");
-  if (!idle_.empty()) {
-    // A request that cannot be described fails again, with its reason, below.
-    if (auto job = describe_for_spare(request)) {
-      // The one idle longest: the latest may still be flushing its last exit file.
-      starting = hand_to_spare(std::move(idle_.front()), *job, request);
-      idle_.pop_front();
-      if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
-    }
+  if (spare_job) {
+    // The one idle longest: the latest may still be flushing its last exit file.
+    starting = hand_to_spare(std::move(idle_.front()), *spare_job, request);
+    idle_.pop_front();
+    if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
   }
   if (!starting) starting = start_supervisor(request);
   if (!starting) {
@@ -302,7 +306,7 @@ bool JobController::confirm_start_locked(Job& job) {
   JobRecord& record = job.record;
   auto started = confirm_start(*job.starting);
   // A spare keeps its socket while the job runs: it takes the next job after.
-  if (started && job.starting->handshake_fd >= 0) job.reusable = std::move(job.starting);
+  if (started && job.starting->reusable) job.reusable = std::move(job.starting);
   job.starting.reset();
   // The next spare is started once this job runs, not while it starts:
   // on a machine with few cores the two would compete.
@@ -323,12 +327,8 @@ bool JobController::confirm_start_locked(Job& job) {
   log::logger("jobs")->info("step {} started: {} (pid {}, log {})", record.key.text(), record.action, record.job_pid,
                             record.log_path);
   emit_started(record);
-  if (job.cancel_when_started) {
-    job.cancel_sent_at = std::chrono::steady_clock::now();
-    if (auto st = request_cancel(static_cast<pid_t>(record.supervisor_pid), record.supervisor_start); !st) {
-      log::logger("jobs")->warn("cancel for step {}: {}", record.key.text(), st.error().message);
-    }
-  }
+  // A cancel that came while it started is sent now.
+  if (!record.cancel_reason.empty()) send_cancel_locked(job);
   return true;
 }
 
@@ -348,15 +348,9 @@ void JobController::cancel_step(const v1::CancelStep& command) {
     }
   }
   log::logger("jobs")->info("cancelling step {}: {}", key.text(), job.record.cancel_reason);
-  if (job.starting) {
-    // Sent once the supervisor has said the job runs.
-    job.cancel_when_started = true;
-    return;
-  }
-  job.cancel_sent_at = std::chrono::steady_clock::now();
-  if (auto st = request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start); !st) {
-    log::logger("jobs")->warn("cancel for step {}: {}", key.text(), st.error().message);
-  }
+  // A starting job's cancel is sent once the supervisor has said it runs.
+  if (job.starting) return;
+  send_cancel_locked(job);
   wake();
 }
 
@@ -460,10 +454,14 @@ void JobController::watch_loop() {
 // one. Also carries a cancel asked of a worker that died before sending it.
 void JobController::repeat_cancel_locked(Job& job) {
   if (job.record.cancel_reason.empty()) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - job.cancel_sent_at < kWatchInterval) return;
-  job.cancel_sent_at = now;
-  (void)request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start);
+  if (std::chrono::steady_clock::now() - job.cancel_sent_at >= kWatchInterval) send_cancel_locked(job);
+}
+
+void JobController::send_cancel_locked(Job& job) {
+  job.cancel_sent_at = std::chrono::steady_clock::now();
+  if (auto st = request_cancel(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start); !st) {
+    log::logger("jobs")->warn("cancel for step {}: {}", job.record.key.text(), st.error().message);
+  }
 }
 
 void JobController::read_output_locked(Job& job, bool final) {

@@ -74,7 +74,6 @@ class JobController {
     std::chrono::steady_clock::time_point progress_sent_at{};
     std::optional<ProgressLine> pending_progress;
     std::optional<StartingSupervisor> starting;  // set until the supervisor says whether the job runs
-    bool cancel_when_started = false;
     std::chrono::steady_clock::time_point cancel_sent_at{};  // see repeat_cancel_locked()
     // A spare's socket, kept while it runs the job; it joins idle_ after.
     std::optional<StartingSupervisor> reusable;
@@ -88,6 +87,8 @@ class JobController {
   void refill_spare_locked();
   // true when the job has ended and was reported.
   bool poll_job_locked(Job& job);
+  // Asks the supervisor to stop the job (record.cancel_reason says why).
+  void send_cancel_locked(Job& job);
   void repeat_cancel_locked(Job& job);
   void read_output_locked(Job& job, bool final);
   void finish_locked(Job& job, const std::optional<ExitRecord>& exit);
