@@ -19,7 +19,7 @@ Error db_error(sqlite3* db, std::string_view what) {
 // The thread and connection behind Database::checkpoint_in_background().
 class BackgroundCheckpointer {
  public:
-  BackgroundCheckpointer(sqlite3* own, int pages) : own_(own), pages_(pages), thread_([this] { run(); }) {}
+  BackgroundCheckpointer(Database own, int pages) : own_(std::move(own)), pages_(pages), thread_([this] { run(); }) {}
   ~BackgroundCheckpointer() {
     {
       std::lock_guard lock(mu_);
@@ -27,7 +27,6 @@ class BackgroundCheckpointer {
     }
     wake_.notify_one();
     thread_.join();
-    sqlite3_close(own_);
   }
   BackgroundCheckpointer(const BackgroundCheckpointer&) = delete;
   BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
@@ -57,13 +56,13 @@ class BackgroundCheckpointer {
       lock.unlock();
       // PASSIVE copies what no reader still needs and never waits for one;
       // what it leaves is copied next time.
-      sqlite3_wal_checkpoint_v2(own_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       completed_.fetch_add(1);
       lock.lock();
     }
   }
 
-  sqlite3* own_;
+  Database own_;  // used by thread_ only
   const int pages_;
   std::mutex mu_;
   std::condition_variable wake_;
@@ -199,23 +198,10 @@ Status Database::exec(const std::string& sql) {
 
 Status Database::checkpoint_in_background(int pages) {
   if (checkpointer_ || path_ == ":memory:") return {};
-  sqlite3* own = nullptr;
-  if (sqlite3_open_v2(path_.c_str(), &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    Error e = db_error(own, "open " + path_ + " for checkpoints");
-    sqlite3_close(own);
-    return e;
-  }
-  sqlite3_busy_timeout(own, 5000);
-  // A connection sees WAL mode only once it has read the file; until then
-  // a checkpoint through it does nothing.
-  char* err = nullptr;
-  if (sqlite3_exec(own, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) != SQLITE_OK) {
-    Error e = make_error(Errc::database, "open " + path_ + " for checkpoints: " + (err ? err : "unknown error"));
-    sqlite3_free(err);
-    sqlite3_close(own);
-    return e;
-  }
-  checkpointer_ = std::make_unique<BackgroundCheckpointer>(own, pages);
+  // Opened like this one (WAL); it has read the file, so it sees the WAL.
+  auto own = Database::open(path_);
+  if (!own) return make_error(Errc::database, "for checkpoints: " + own.error().message);
+  checkpointer_ = std::make_unique<BackgroundCheckpointer>(std::move(own).value(), pages);
   // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
   sqlite3_wal_hook(db_, &BackgroundCheckpointer::on_commit, checkpointer_.get());
   return {};

@@ -77,8 +77,6 @@ Result<std::vector<T>> collect(Statement& stmt, Read read) {
 
 class BackgroundCheckpointer;
 
-class BackgroundCheckpointer;
-
 class Database {
  public:
   // WAL mode, foreign keys on, a busy timeout so a reader never fails on a
