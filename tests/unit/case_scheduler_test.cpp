@@ -208,7 +208,9 @@ TEST_F(CaseSchedulerTest, ALongQueueDrainsInOrderAndOtherPoolsAreNotHeldUp) {
   finished("r1", "g-host");
   for (int i = 0; i < 40; ++i) {
     const std::string id = "q" + std::to_string(100 + i);
-    if (i > 0) ASSERT_EQ(run_steps().back().second.case_id(), id);
+    if (i > 0) {
+      ASSERT_EQ(run_steps().back().second.case_id(), id);
+    }
     started(id, "w1");
     finished(id, "w1");
   }
