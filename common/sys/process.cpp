@@ -85,13 +85,6 @@ std::map<std::string, std::string> build_env(const ProcessOptions& options) {
 }
 
 
-enum class ChildStage : int { setup = 1, chdir = 2, exec = 3 };
-
-struct ChildFailure {
-  ChildStage stage;
-  int error;
-};
-
 // Writing to a child that closed its stdin raises SIGPIPE, which would kill
 // the daemon. Blocking it on this thread only turns it into EPIPE without
 // touching the process-wide disposition other code may rely on.
@@ -178,24 +171,16 @@ int millis_until(Clock::time_point now, std::optional<Clock::time_point> when) {
   return static_cast<int>(std::min<long long>(ms, 60'000));
 }
 
-Error start_error(const ChildFailure& failure, const std::string& program, const std::string& cwd) {
-  std::string reason = errno_text(failure.error);
-  switch (failure.stage) {
-    case ChildStage::chdir:
-      return make_error(Errc::io_error, "cannot chdir to " + cwd + " to run " + program + ": " + reason);
-    case ChildStage::exec: {
-      Errc code = failure.error == ENOENT                              ? Errc::not_found
-                  : (failure.error == EACCES || failure.error == EPERM) ? Errc::refused
-                                                                        : Errc::io_error;
-      return make_error(code, "cannot execute " + program + ": " + reason);
-    }
-    case ChildStage::setup:
-      break;
-  }
-  return make_error(Errc::io_error, "cannot set up child for " + program + ": " + reason);
+}  // namespace
+
+Error chdir_failure(const std::string& cwd, const std::string& program, int error) {
+  return make_error(Errc::io_error, "cannot chdir to " + cwd + " to run " + program + ": " + errno_text(error));
 }
 
-}  // namespace
+Error exec_failure(const std::string& program, int error) {
+  const Errc code = error == ENOENT ? Errc::not_found : (error == EACCES || error == EPERM) ? Errc::refused : Errc::io_error;
+  return make_error(code, "cannot execute " + program + ": " + errno_text(error));
+}
 
 std::optional<std::string> find_in_path(const std::string& name, std::string_view path_var) {
   size_t start = 0;
@@ -257,7 +242,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
     if (::stat(options.cwd.c_str(), &dir) != 0) err = errno;
     else if (!S_ISDIR(dir.st_mode)) err = ENOTDIR;
     else if (::access(options.cwd.c_str(), X_OK) != 0) err = errno;
-    if (err != 0) return start_error({ChildStage::chdir, err}, program, options.cwd);
+    if (err != 0) return chdir_failure(options.cwd, program, err);
   }
 
   std::optional<SigpipeBlock> sigpipe_block;
@@ -281,7 +266,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv_ptrs.data(), env_ptrs.data());
   ::posix_spawn_file_actions_destroy(&actions);
   ::posix_spawnattr_destroy(&attr);
-  if (rc != 0) return start_error({ChildStage::exec, rc}, program, options.cwd);
+  if (rc != 0) return exec_failure(program, rc);
 
   in_read.reset();
   out_write.reset();

@@ -46,6 +46,12 @@ Result<ProcessResult> run_process(const ProcessOptions& options);
 // "exit 3", "killed by SIGKILL after timeout (ran 5003 ms)".
 std::string describe(const ProcessResult& result);
 
+// Why a program could not be started, from the errno value of the failed
+// chdir into `cwd` or of the failed exec: not_found, refused (permissions)
+// or io_error, with a message naming what failed.
+Error chdir_failure(const std::string& cwd, const std::string& program, int error);
+Error exec_failure(const std::string& program, int error);
+
 // The first executable regular file called `name` in a PATH-style list of
 // directories (an empty entry means the current directory).
 std::optional<std::string> find_in_path(const std::string& name, std::string_view path_var);

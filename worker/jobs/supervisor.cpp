@@ -309,19 +309,12 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
       return make_error(Errc::io_error, "the job supervisor (pid " + std::to_string(supervisor_pid) +
                                             ") died before starting " + starting.name + " (" + describe_status(status) + ")");
     }
-    const std::string reason = errno_text(hs.error);
     switch (static_cast<Stage>(hs.stage)) {
-      case Stage::chdir:
-        return make_error(Errc::io_error, "cannot chdir to " + starting.cwd + " to run " + starting.name + ": " + reason);
-      case Stage::exec:
-        return make_error(hs.error == ENOENT ? Errc::not_found
-                          : (hs.error == EACCES || hs.error == EPERM) ? Errc::refused
-                                                                       : Errc::io_error,
-                          "cannot execute " + starting.program + ": " + reason);
-      case Stage::setup:
-        break;
+      case Stage::chdir: return sys::chdir_failure(starting.cwd, starting.name, hs.error);
+      case Stage::exec: return sys::exec_failure(starting.program, hs.error);
+      case Stage::setup: break;
     }
-    return make_error(Errc::io_error, "cannot set up the job " + starting.name + ": " + reason);
+    return make_error(Errc::io_error, "cannot set up the job " + starting.name + ": " + errno_text(hs.error));
   }
   SupervisedJob job;
   job.supervisor_pid = supervisor_pid;
