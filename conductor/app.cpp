@@ -61,7 +61,7 @@ Status ConductorApp::start() {
   workers_->set_status_listener([this](const WorkerRecord& w) {
     if (auto st = cases_->on_worker_status(w); !st)
       log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
-    if (auto st = tasks_->refresh_targets(); !st)
+    if (auto st = tasks_->refresh_worker(w); !st)
       log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
     alerting_->on_worker(w);
     events_->publish("worker", nlohmann::json{{"id", w.id}, {"online", w.online}}.dump());

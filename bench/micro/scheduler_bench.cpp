@@ -11,6 +11,7 @@
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
+#include "conductor/tasks/task_scheduler.hpp"
 
 namespace baton::bench {
 namespace {
@@ -104,6 +105,68 @@ void BM_CaseCycleBehindQueue(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CaseCycleBehindQueue)->Arg(0)->Arg(1000)->Arg(10000);
+
+// `fleet` workers online, three scheduled checks targeting all of them, the
+// status listener wired as in the conductor. One op is one worker stopping
+// and registering again: the events a registration storm or a flapping node
+// cost, each of which used to scan the whole fleet.
+void BM_WorkerRejoinsFleet(benchmark::State& state) {
+  const int fleet = static_cast<int>(state.range(0));
+  config::LogConfig quiet;
+  quiet.level = "error";  // a stopped worker is a warning line
+  log::init_logging(quiet, "bench");
+  auto store = std::move(conductor::ConductorStore::open(":memory:").value());
+  ManualClock clock;
+  NullTransport transport;
+  conductor::WorkerRegistry registry(*store, clock, conductor::WorkersConfig{});
+  if (!registry.load().ok()) return state.SkipWithError("registry load");
+  const std::map<std::string, conductor::WorkflowDefinition> no_workflows;  // held by reference
+  conductor::CaseScheduler cases(*store, transport, registry, clock, no_workflows, conductor::CasesConfig{},
+                                 [](std::function<void()> f) { f(); });
+  if (!cases.load().ok()) return state.SkipWithError("scheduler load");
+  std::map<std::string, conductor::TaskDefinition> tasks;
+  for (const char* name : {"disk_root", "memory", "gpu"}) {
+    conductor::TaskDefinition check;
+    check.name = name;
+    check.type = "disk";
+    conductor::ScheduleSpec every;
+    every.name = check.schedule_name();
+    every.interval = 60s;
+    check.schedule = every;
+    tasks[check.schedule_name()] = check;
+  }
+  conductor::TaskScheduler checks(*store, transport, registry, clock, tasks);
+  if (!checks.load().ok()) return state.SkipWithError("task scheduler load");
+  registry.set_status_listener([&](const conductor::WorkerRecord& w) {
+    (void)cases.on_worker_status(w);
+    (void)checks.refresh_worker(w);
+  });
+  auto registration = [](int i) {
+    v1::WorkerRegister reg;
+    reg.set_worker_id("w" + std::to_string(i));
+    reg.set_slots(4);
+    reg.set_heartbeat_interval_ms(5000);
+    return reg;
+  };
+  for (int i = 0; i < fleet; ++i)
+    if (!registry.on_register(registration(i)).ok()) return state.SkipWithError("register");
+  if (!store->commit_batch().ok()) return state.SkipWithError("commit");
+
+  int next = 0, in_batch = 0;
+  for (auto _ : state) {
+    const int i = next++ % fleet;
+    v1::WorkerStopping stop;
+    stop.set_worker_id("w" + std::to_string(i));
+    if (!registry.on_stopping(stop).ok() || !registry.on_register(registration(i)).ok())
+      return state.SkipWithError("apply");
+    if (++in_batch == 50) {
+      in_batch = 0;
+      if (!store->commit_batch().ok()) return state.SkipWithError("commit");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_WorkerRejoinsFleet)->Arg(100)->Arg(10000);
 
 }  // namespace
 }  // namespace baton::bench

@@ -303,16 +303,24 @@ Status CaseScheduler::place_waiting() {
     return false;
   };
 
+  // Asked only when a case waits: the scan is O(workers), and a worker
+  // coming online with nothing queued must stay O(1) (a registration storm of
+  // N workers would otherwise cost O(N^2)).
+  std::optional<bool> free_slot;
+  auto has_free_slot = [&] {
+    if (!free_slot) free_slot = any_free_slot();
+    return *free_slot;
+  };
+
   const TimePoint now = clock_.now();
   std::vector<std::string> ended;
-  bool free_slot = any_free_slot();
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     Active* a = it->second;
     if (!waits(*a)) {
       it = waiting_.erase(it);
       continue;
     }
-    if (!free_slot && !zero_slot_steps) break;
+    if (!zero_slot_steps && !has_free_slot()) break;
     if (a->record.not_before > now) {
       ++it;
       continue;
@@ -332,7 +340,7 @@ Status CaseScheduler::place_waiting() {
       it = waiting_.erase(it);
     } else if (*placed) {
       it = waiting_.erase(it);
-      free_slot = any_free_slot();
+      free_slot.reset();
     } else {
       if (step && !no_room_for(*step)) full.push_back({&step->pool, step->slots, step->gpus});
       ++it;

@@ -54,6 +54,15 @@ Status ScheduleBook::set_targets(const std::string& schedule, const std::vector<
   return {};
 }
 
+Status ScheduleBook::set_target(const std::string& schedule, const std::string& target, bool wanted) {
+  const auto found = schedules_.find(schedule);
+  if (found == schedules_.end()) return make_error(Errc::not_found, "no schedule " + schedule);
+  Schedule& entry = found->second;
+  if (!wanted) entry.targets.erase(target);
+  else if (!entry.targets.count(target)) entry.targets.emplace(target, start_target(entry.spec, target, clock_.now()));
+  return {};
+}
+
 void ScheduleBook::set_hold(HoldPredicate hold) { hold_ = std::move(hold); }
 
 Status ScheduleBook::trigger_now(const std::string& schedule, const std::string& target) {

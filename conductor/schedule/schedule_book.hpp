@@ -83,6 +83,9 @@ class ScheduleBook {
   // Targets not listed are dropped (their history is kept for a return);
   // new ones start as described above. Errc::not_found for an unknown schedule.
   Status set_targets(const std::string& schedule, const std::vector<std::string>& targets);
+  // The same for one target: added when `wanted` (if not there yet), else
+  // dropped. O(log targets), for a worker coming or going among thousands.
+  Status set_target(const std::string& schedule, const std::string& target, bool wanted);
   // Held runs are reported in DueBatch::held and not fired; manual triggers
   // are an operator's explicit request and are not held.
   void set_hold(HoldPredicate hold);

@@ -72,10 +72,10 @@ std::vector<std::string> TaskScheduler::targets_of(const TaskDefinition& task) c
   return out;
 }
 
-Status TaskScheduler::refresh_targets() {
+Status TaskScheduler::refresh_worker(const WorkerRecord& worker) {
   for (const auto& [name, task] : tasks_)
     if (task.schedule)
-      if (auto st = book_->set_targets(name, targets_of(task)); !st) return st;
+      if (auto st = book_->set_target(name, worker.id, worker.online && task.targets.matches(worker)); !st) return st;
   return {};
 }
 

@@ -54,8 +54,9 @@ class TaskScheduler {
 
   // Reads the schedules' history and adds every scheduled task.
   Status load();
-  // Recomputes the targets (call when a worker comes or goes).
-  Status refresh_targets();
+  // Adds or drops one worker as a target of every schedule (call when it
+  // comes, goes or changes labels): O(schedules), whatever the fleet's size.
+  Status refresh_worker(const WorkerRecord& worker);
   // Sends what is due and records the schedules' history.
   Status tick();
 

@@ -45,7 +45,7 @@ class TaskSchedulerTest : public ::testing::Test {
 
   void make_scheduler() {
     scheduler_ = std::make_unique<TaskScheduler>(*store_, transport_, *registry_, clock_, tasks_);
-    registry_->set_status_listener([this](const WorkerRecord&) { ASSERT_TRUE(scheduler_->refresh_targets().ok()); });
+    registry_->set_status_listener([this](const WorkerRecord& w) { ASSERT_TRUE(scheduler_->refresh_worker(w).ok()); });
     ASSERT_TRUE(scheduler_->load().ok());
   }
 
@@ -128,6 +128,30 @@ TEST_F(TaskSchedulerTest, AScheduledCheckGoesToEveryOnlineWorkerItTargetsWithAnE
   clock_.advance(1s);
   ASSERT_TRUE(scheduler_->tick().ok());
   EXPECT_EQ(sent().size(), 2u);
+}
+
+TEST_F(TaskSchedulerTest, AWorkerThatStopsLeavesTheTargetsAndOneThatRegistersJoinsThem) {
+  add_worker("gpu-1", {"gpu"});
+  add_worker("gpu-2", {"gpu"});
+  ASSERT_TRUE(scheduler_->tick().ok());
+  ASSERT_EQ(sent().size(), 2u);
+
+  v1::WorkerStopping stop;
+  stop.set_worker_id("gpu-2");
+  ASSERT_TRUE(registry_->on_stopping(stop).ok());
+  add_worker("gpu-3", {"gpu"});
+  add_worker("cpu-9", {"cpu"});
+  clock_.advance(60s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  std::set<std::string> keys;
+  for (const auto& [key, e] : sent()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"worker.gpu-1", "worker.gpu-3"}))
+      << "gpu-2 stopped; cpu-9 is not labelled gpu";
+
+  add_worker("gpu-2", {"gpu"});  // back, keeping its place in the schedule's history
+  clock_.advance(60s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(sent().size(), 3u);
 }
 
 TEST_F(TaskSchedulerTest, ARestartNeitherRepeatsNorSkipsARun) {
@@ -220,7 +244,6 @@ TEST_F(TaskSchedulerTest, AHoldSetBeforeLoadingStillHoldsTheSchedules) {
   ASSERT_TRUE(scheduler_->load().ok());  // the app sets the hold first, then loads
   add_worker("gpu-1", {"gpu"});
   add_worker("gpu-2", {"gpu"});
-  ASSERT_TRUE(scheduler_->refresh_targets().ok());
   ASSERT_TRUE(scheduler_->tick().ok());
   const auto commands = sent();
   ASSERT_EQ(commands.size(), 1u) << "gpu-1 is in a maintenance window";

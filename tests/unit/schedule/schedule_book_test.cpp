@@ -107,6 +107,26 @@ TEST(ScheduleBook, NewTargetsStartAfterTheirSplayNotAllAtOnce) {
   EXPECT_EQ(book.next_run("disk", "late-comer"), late_start + 5min);
 }
 
+TEST(ScheduleBook, OneTargetJoinsOrLeavesWithoutMovingTheOthers) {
+  ManualClock clock(kStart);
+  ScheduleBook book(clock);
+  ASSERT_TRUE(book.add_schedule(every("disk", 5min), {"worker-1"}).ok());
+  const auto first = book.next_run("disk", "worker-1");
+  ASSERT_TRUE(first.has_value());
+
+  clock.set(kStart + 2min);
+  ASSERT_TRUE(book.set_target("disk", "late-comer", true).ok());
+  EXPECT_EQ(book.next_run("disk", "late-comer"), kStart + 2min) << "no splay: it starts at once";
+  ASSERT_TRUE(book.set_target("disk", "late-comer", true).ok());
+  EXPECT_EQ(book.next_run("disk", "late-comer"), kStart + 2min) << "adding it twice restarts nothing";
+  EXPECT_EQ(book.next_run("disk", "worker-1"), first) << "the others keep their slots";
+
+  ASSERT_TRUE(book.set_target("disk", "worker-1", false).ok());
+  EXPECT_FALSE(book.next_run("disk", "worker-1").has_value());
+  ASSERT_TRUE(book.set_target("disk", "never-there", false).ok()) << "dropping a stranger is a no-op";
+  EXPECT_EQ(book.due(kStart + 2min).runs.size(), 1u);
+}
+
 TEST(ScheduleBook, CronRunsAtWallClockTimesShiftedBySplay) {
   ManualClock clock(utc(2026, 1, 10, 12, 0));
   ScheduleBook book(clock);
@@ -203,6 +223,7 @@ TEST(ScheduleBook, RejectsDuplicateAndEmptySchedules) {
   EXPECT_EQ(book.add_schedule(every("disk", 1min), {"w"}).error().code, Errc::conflict);
   EXPECT_EQ(book.add_schedule(every("zero", 0ms), {"w"}).error().code, Errc::invalid_argument);
   EXPECT_EQ(book.set_targets("nothing", {"w"}).error().code, Errc::not_found);
+  EXPECT_EQ(book.set_target("nothing", "w", true).error().code, Errc::not_found);
   EXPECT_TRUE(book.remove_schedule("disk").ok());
   EXPECT_EQ(book.remove_schedule("disk").error().code, Errc::not_found);
 }
