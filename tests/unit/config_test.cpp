@@ -121,6 +121,7 @@ TEST_F(ConfigTest, EmptyFilesGiveTheDefaults) {
   const auto conductor = conductor::load_conductor_config(write("", "c.yaml"));
   EXPECT_EQ(conductor.database, "data/baton.db");
   EXPECT_EQ(conductor.http.port, 8080);
+  EXPECT_EQ(conductor.broker.prefetch, conductor::kConductorPrefetch) << "acks after commit: a wide window";
 
   const auto worker = worker::load_worker_config(write("# nothing\n", "w.yaml"));
   ASSERT_FALSE(worker.id.empty());
@@ -128,6 +129,7 @@ TEST_F(ConfigTest, EmptyFilesGiveTheDefaults) {
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"),
             std::string::npos);
   EXPECT_EQ(worker.slots, 1u);
+  EXPECT_EQ(worker.broker.prefetch, 200u) << "the shared default; the shipped worker.yaml says 50";
 }
 
 TEST_F(ConfigTest, UnknownKeyNamesLineAndKnownKeys) {
