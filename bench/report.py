@@ -102,6 +102,8 @@ def scale_summary(entries):
         lg = e["loadgen"]
         samples = lg["samples"]
         cpu = [s["cpu_percent"] for s in samples[1:] if s["cpu_percent"] >= 0]
+        broker = [s.get("broker_cpu_percent", -1) for s in samples[1:]]
+        broker = [b for b in broker if b >= 0]
         ready = [s["ready"] for s in samples]
         ts = [s["t"] for s in samples]
         slope = 0.0
@@ -109,23 +111,38 @@ def scale_summary(entries):
             mt, mr = statistics.mean(ts), statistics.mean(ready)
             den = sum((t - mt) ** 2 for t in ts)
             slope = sum((t - mt) * (r - mr) for t, r in zip(ts, ready)) / den if den else 0.0
+        # Messages offered per second: check results plus heartbeats.
+        offered = lg["rate_target"] + lg.get("heartbeat_rate", 0)
         # Growing lag: the backlog trends up by more than 1% of the offered
         # rate per second and ends above one second's worth of messages.
-        grows = slope > 0.01 * lg["rate_target"] and ready[-1] > lg["rate_target"]
+        grows = slope > 0.01 * offered and ready[-1] > offered
+        db = e.get("db") or {}
+        persisted = None
+        if db:
+            checks = lg.get("checks_per_worker", 1)
+            persisted = (db.get("check_history") == lg["sent"] and db.get("workers") == lg["workers"]
+                         and db.get("check_latest") == min(lg["sent"], lg["workers"] * checks))
         out.append({
+            "kind": e.get("kind", "conductor"),
             "rate_target": lg["rate_target"],
             "rate_achieved": lg["rate_achieved"],
+            "heartbeat_rate": lg.get("heartbeat_rate"),
+            "heartbeat_rate_achieved": lg.get("heartbeat_rate_achieved"),
             "workers": lg["workers"],
             "seconds": lg["seconds"],
+            "results_sent": lg["sent"],
+            "register_applied_s": lg.get("register_applied_s"),
             "cpu_percent_mean": statistics.mean(cpu) if cpu else None,
             "cpu_percent_max": max(cpu) if cpu else None,
+            "broker_cpu_percent_mean": statistics.mean(broker) if broker else None,
             "ready_max": max(ready) if ready else None,
             "ready_last": ready[-1] if ready else None,
             "ready_slope_per_s": slope,
             "lag_grows": grows,
             "drained_after_s": lg["drained_after_s"],
-            "conductor_rss_kb_after": e["memory_after"]["rss_kb"],
-            "db_workers": e["db_workers"],
+            "rss_kb_after": e["memory_after"]["rss_kb"],
+            "db": db,
+            "all_persisted": persisted,
             "samples": samples,
         })
     return out

@@ -64,6 +64,13 @@ def summary(doc):
     w1 = get(fp, "idle_workers", "arena1", "rss_kb")
     if w1:
         rows.append(("idle worker VmRSS with MALLOC_ARENA_MAX=1", mib(w1), "< 10 MB", goal(w1 * 1024 < 10e6)))
+    sg = scale_goal(doc)
+    if sg and "all_persisted" in sg:
+        met = sg["rate_achieved"] >= 0.99 * sg["rate_target"] and not sg["lag_grows"] and sg["all_persisted"]
+        rows.append((f"check results/s persisted by the conductor, {sg['workers']:,} simulated workers "
+                     f"(+ {fmt(sg['heartbeat_rate'])} heartbeats/s)",
+                     f"{fmt(sg['rate_achieved'])}, lag {'grows' if sg['lag_grows'] else 'steady'}, conductor CPU "
+                     f"{fmt(sg['cpu_percent_mean'])}%", "10,000 without growing lag", goal(met)))
     if big:
         rows.append((f"conductor VmRSS over {big['cases']:,} cases / {big['workers']} workers", mib(big["memory_idle"]["rss_kb"]), "-", "-"))
     L = ["## Summary", "", "| measure | this run | goal | |", "|---|---:|---|---|"]
@@ -313,23 +320,45 @@ def render_micro(doc):
 
 def render_scale(doc):
     L = ["## Scale probe", ""]
-    L.append("`baton-bench-amqp loadgen` publishes heartbeats (publisher confirms, rate-limited) of simulated workers")
-    L.append(f"at the default 5 s heartbeat interval (so rate × 5 workers) for {doc['scale_seconds']} s against a running")
-    L.append("conductor, sampling every second the conductor's CPU (utime+stime from `/proc/PID/stat`; 100% = one")
-    L.append("core) and the ready count of `baton.conductor`. One run per rate; the load generator shares the 2 cores.")
+    L.append("`baton-bench-amqp loadgen` simulates a fleet: every worker first registers at once (a registration")
+    L.append("storm, timed until the inbox is empty), then for " + f"{doc['scale_seconds']} s each worker heartbeats every 5 s and")
+    L.append("the fleet sends check results at the offered rate, one per worker per second (four checks each,")
+    L.append("one worker in 50 with a disk WARNING, so alerts open too). Persistent messages with publisher confirms,")
+    L.append("rate-limited; once a second the load generator samples the consumer's and the broker's CPU")
+    L.append("(utime+stime from `/proc/PID/stat`; 100% = one core) and the ready count of `baton.conductor`. At each")
+    L.append("rate the same load first goes to the raw rabbitmq-c consumer (prefetch 200, acks only), which shows")
+    L.append("what this machine's broker and load generator sustain, then to `baton-conductor` (its default")
+    L.append("prefetch), which persists every result (`check_history`, `check_latest`) and feeds alerting.")
+    L.append("One run per rate and consumer; the load generator and the broker share the 2 cores.")
     L.append("")
-    L.append("| offered msgs/s | workers | achieved msgs/s | conductor CPU mean / max | ready max / last | ready trend | lag grows? | drained after publishing stopped |")
-    L.append("|---:|---:|---:|---|---|---:|---|---:|")
+    L.append("| check results/s offered | workers | heartbeats/s | consumer | results/s achieved | consumer CPU mean / max "
+             "| broker CPU mean | ready max / last | ready trend | lag grows? | drained after publishing stopped "
+             "| registrations applied in | all persisted |")
+    L.append("|---:|---:|---:|---|---:|---|---:|---|---:|---|---:|---:|---|")
     for s in doc["scale"]:
-        L.append(f"| {fmt(s['rate_target'])} | {s['workers']:,} | {fmt(s['rate_achieved'])} | "
-                 f"{fmt(s['cpu_percent_mean'])}% / {fmt(s['cpu_percent_max'])}% | {s['ready_max']:,} / {s['ready_last']:,} | "
-                 f"{s['ready_slope_per_s']:+.1f} msgs/s | {'yes' if s['lag_grows'] else 'no'} | "
-                 f"{'not within 30 s' if s['drained_after_s'] < 0 else fmt(s['drained_after_s'], 2) + ' s'} |")
+        persisted = {None: "-", True: "yes", False: "**NO**"}[s.get("all_persisted")]
+        L.append(f"| {fmt(s['rate_target'])} | {s['workers']:,} | {fmt(s.get('heartbeat_rate'))} | {s.get('kind', 'conductor')} "
+                 f"| {fmt(s['rate_achieved'])} | {fmt(s['cpu_percent_mean'])}% / {fmt(s['cpu_percent_max'])}% "
+                 f"| {fmt(s.get('broker_cpu_percent_mean'))}% | {s['ready_max']:,} / {s['ready_last']:,} "
+                 f"| {s['ready_slope_per_s']:+.1f} msgs/s | {'yes' if s['lag_grows'] else 'no'} "
+                 f"| {'not within 30 s' if s['drained_after_s'] < 0 else fmt(s['drained_after_s'], 2) + ' s'} "
+                 f"| {'n/a' if s.get('register_applied_s') is None or s['register_applied_s'] < 0 else fmt(s['register_applied_s'], 2) + ' s'} "
+                 f"| {persisted} |")
     L.append("")
-    L.append("Lag counts as growing when the ready count's linear trend is above 1% of the offered rate per second")
-    L.append("and the last sample holds more than one second's worth of messages.")
+    L.append("Lag counts as growing when the ready count's linear trend is above 1% of the offered messages")
+    L.append("(results and heartbeats) per second and the last sample holds more than one second's worth of them.")
+    L.append("\"All persisted\": after the conductor stopped, `check_history` holds every result sent, `check_latest`")
+    L.append("one row per (worker, check) and `workers` every simulated worker.")
     L.append("")
     return L
+
+
+def scale_goal(doc):
+    """The conductor's run at 10k results/s: achieved, no growing lag, all persisted."""
+    for s in doc.get("scale") or []:
+        if s.get("kind", "conductor") == "conductor" and s["rate_target"] == 10000:
+            return s
+    return None
 
 
 def cpu_pair(doc, workers):

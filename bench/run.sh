@@ -208,13 +208,27 @@ amqp_tool() { "$BIN/baton-bench-amqp" "$@"; }
 
 # ---------------------------------------------------------------- conductor --
 
-# Writes a conductor config for a run in DIR (database, port file, console log).
+# wait_for_conductor DIR PID: its HTTP port is written and /health answers 200
+# (it is connected to the broker); fails when the process ends or after 30 s.
+wait_for_conductor() {
+  local dir=$1 pid=$2 i
+  wait_for_file "$dir/http.port" "$pid" || return 1
+  for ((i = 0; i < 300; i++)); do
+    curl -fs -o /dev/null "http://127.0.0.1:$(cat "$dir/http.port")/health" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Writes a conductor config for a run in DIR (database, port file, console
+# log). The broker's prefetch is the conductor's default unless
+# CONDUCTOR_PREFETCH is set (the ingest stage gives it the raw consumer's 200).
 conductor_config() {
   local dir=$1 extra=${2:-}
   mkdir -p "$dir"
-  cat >"$dir/conductor.yaml" <<EOF
-broker:
-  prefetch: 200
+  if [[ -n ${CONDUCTOR_PREFETCH:-} ]]; then printf 'broker:\n  prefetch: %d\n' "$CONDUCTOR_PREFETCH"; fi >"$dir/conductor.yaml"
+  cat >>"$dir/conductor.yaml" <<EOF
 database:
   path: $dir/baton.db
 http:
@@ -267,7 +281,7 @@ ingest_conductor() {
   sleep 0.2
   local t_spawn
   t_spawn=$(now)
-  start_conductor "$dir/conductor" "$url"
+  CONDUCTOR_PREFETCH=200 start_conductor "$dir/conductor" "$url"
   local conductor_pid=$REPLY
   wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-conductor.json")"
   # Ready is 0; the last prefetch window is still being committed and acked.
@@ -328,31 +342,49 @@ bench_micro() {
 # -------------------------------------------------------------------- scale --
 
 bench_scale() {
-  local rate
+  local rate kind
   : >"$RESULTS/scale.jsonl"
   for rate in 1000 5000 10000; do
-    # Simulated workers at the default 5 s heartbeat interval.
-    local workers=$((rate * 5))
-    say "scale probe: $rate heartbeats/s from $workers simulated workers for ${SCALE_SECONDS}s"
-    new_vhost "bench-scale-$rate"
-    local url=$REPLY dir=$WORK/scale/$rate
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    amqp_tool declare --url "$url"
-    start_conductor "$dir/conductor" "$url"
-    local conductor_pid=$REPLY
-    wait_for_file "$dir/conductor/http.port" "$conductor_pid" || die "the conductor did not start; see $dir/conductor/conductor.log"
-    sleep 1
-    amqp_tool loadgen --url "$url" --rate "$rate" --seconds "$SCALE_SECONDS" --workers "$workers" \
-      --pid "$conductor_pid" >"$dir/loadgen.json"
-    local mem
-    mem=$(memory_json "$conductor_pid")
-    stop_and_wait "$conductor_pid"
-    local db_workers
-    db_workers=$(sqlite3 "$dir/conductor/baton.db" "SELECT COUNT(*) FROM workers")
-    printf '{"rate": %d, "loadgen": %s, "memory_after": %s, "db_workers": %d}\n' \
-      "$rate" "$(cat "$dir/loadgen.json")" "$mem" "$db_workers" >>"$RESULTS/scale.jsonl"
-    drop_vhost "bench-scale-$rate"
+    # A fleet where each worker sends one check result a second (its four
+    # checks every 4 s) and heartbeats every 5 s, as Sensu's 12,000 agents /
+    # 8,500 events/s are counted. First the raw consumer under the same load,
+    # which says whether this machine's broker and load generator sustain it.
+    local workers=$rate
+    for kind in raw conductor; do
+      say "scale probe ($kind): $workers simulated workers register, then $rate check results/s and $((workers / 5)) heartbeats/s for ${SCALE_SECONDS}s"
+      new_vhost "bench-scale-$kind-$rate"
+      local url=$REPLY dir=$WORK/scale/$kind-$rate consumer_pid
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      amqp_tool declare --url "$url"
+      if [[ $kind == raw ]]; then
+        spawn "$dir/drain.json" "$BIN/baton-bench-amqp" drain --url "$url" --count 1000000000 --prefetch 200 --ack-every 100
+        consumer_pid=$REPLY
+      else
+        start_conductor "$dir/conductor" "$url"
+        consumer_pid=$REPLY
+        wait_for_conductor "$dir/conductor" "$consumer_pid" || die "the conductor did not start; see $dir/conductor/conductor.log"
+      fi
+      amqp_tool loadgen --url "$url" --rate "$rate" --seconds "$SCALE_SECONDS" --workers "$workers" \
+        --pid "$consumer_pid" --broker-pid "$(broker_pid)" >"$dir/loadgen.json"
+      local mem db='{}'
+      mem=$(memory_json "$consumer_pid")
+      if [[ $kind == raw ]]; then
+        kill "$consumer_pid" 2>/dev/null || true
+        wait "$consumer_pid" 2>/dev/null || true
+      else
+        stop_and_wait "$consumer_pid"
+        # Everything sent was persisted: every result in the history, the
+        # latest state of every (worker, check), every worker registered.
+        db=$(sqlite3 "$dir/conductor/baton.db" \
+          "SELECT json_object('workers', (SELECT COUNT(*) FROM workers), 'check_history', (SELECT COUNT(*) FROM check_history),
+                              'check_latest', (SELECT COUNT(*) FROM check_latest), 'open_alerts',
+                              (SELECT COUNT(*) FROM alerts WHERE state = 'open'))")
+      fi
+      printf '{"kind": "%s", "rate": %d, "loadgen": %s, "memory_after": %s, "db": %s}\n' \
+        "$kind" "$rate" "$(cat "$dir/loadgen.json")" "$mem" "$db" >>"$RESULTS/scale.jsonl"
+      drop_vhost "bench-scale-$kind-$rate"
+    done
   done
 }
 

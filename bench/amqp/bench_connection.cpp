@@ -147,15 +147,21 @@ void BenchConnection::confirm_select() {
 }
 
 void publish_heartbeat(BenchConnection& conn, const std::string& worker, uint64_t sequence) {
-  const v1::Envelope envelope = heartbeat_envelope(worker, sequence);
+  publish_event(conn, heartbeat_envelope(worker, sequence), worker);
+}
+
+void publish_event(BenchConnection& conn, const v1::Envelope& envelope, const std::string& worker) {
   const std::string body = codec::encode(envelope);
-  const std::string routing_key = amqp::event_routing_key("heartbeat", worker);
+  const std::string kind = codec::body_name(envelope);
+  // As worker/app.cpp names them: heartbeat and register, else the body's name.
+  const std::string route = kind == "worker_heartbeat" ? "heartbeat" : kind == "worker_register" ? "register" : kind;
+  const std::string routing_key = amqp::event_routing_key(route, worker);
   amqp_basic_properties_t props;
   props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_TYPE_FLAG |
                  AMQP_BASIC_MESSAGE_ID_FLAG;
   props.content_type = amqp_cstring_bytes("application/x-protobuf");
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
-  props.type = amqp_cstring_bytes("worker_heartbeat");
+  props.type = amqp_cstring_bytes(kind.c_str());
   props.message_id = amqp_cstring_bytes(envelope.message_id().c_str());
   amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
   int rc = amqp_basic_publish(conn.get(), BenchConnection::kChannel, amqp_cstring_bytes(amqp::kEventsExchange),

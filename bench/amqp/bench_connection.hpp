@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "baton/envelope.pb.h"
+
 namespace baton::bench {
 
 [[noreturn]] void die(const std::string& message);
@@ -58,5 +60,9 @@ class BenchConnection {
 // baton.events with routing key event.heartbeat.<worker>, properties as the
 // worker sets them.
 void publish_heartbeat(BenchConnection& conn, const std::string& worker, uint64_t sequence);
+
+// Any worker event, persistent protobuf to baton.events with the routing key
+// and properties the worker gives it (event.<body name>.<worker>).
+void publish_event(BenchConnection& conn, const v1::Envelope& envelope, const std::string& worker);
 
 }  // namespace baton::bench
