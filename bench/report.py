@@ -104,6 +104,8 @@ def scale_summary(entries):
         cpu = [s["cpu_percent"] for s in samples[1:] if s["cpu_percent"] >= 0]
         broker = [s.get("broker_cpu_percent", -1) for s in samples[1:]]
         broker = [b for b in broker if b >= 0]
+        own = [s.get("loadgen_cpu_percent", -1) for s in samples[1:]]
+        own = [x for x in own if x >= 0]
         ready = [s["ready"] for s in samples]
         ts = [s["t"] for s in samples]
         slope = 0.0
@@ -135,6 +137,7 @@ def scale_summary(entries):
             "cpu_percent_mean": statistics.mean(cpu) if cpu else None,
             "cpu_percent_max": max(cpu) if cpu else None,
             "broker_cpu_percent_mean": statistics.mean(broker) if broker else None,
+            "loadgen_cpu_percent_mean": statistics.mean(own) if own else None,
             "ready_max": max(ready) if ready else None,
             "ready_last": ready[-1] if ready else None,
             "ready_slope_per_s": slope,
