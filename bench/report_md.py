@@ -508,12 +508,19 @@ heartbeat load then ran at 5k and 10k msgs/s from 25,000 and 50,000 workers with
 results. At 10k results/s (plus 2k heartbeats/s) from 10,000 workers it showed a second limit, the
 prefetch window: the conductor acks after each batch's commit, and with 200 messages in flight the
 backlog reached 12k while the conductor sat at 30% CPU and the load generator managed 9.0-9.4k/s
-(the raw consumer, at 5% CPU, kept up). With 1000 the backlog came and went (up to 1.4k); with 2000,
-now the conductor's default, it stayed at 0. Drained from a preloaded queue, check results cost the
-conductor about 23 µs of CPU each: `record_check_result`'s three statements 42% of the core thread,
-alerting 11%, the commit 11%. The ingest stage above keeps prefetch 200 for both consumers: timing ends
-when the ready count reaches 0, with up to one window still unprocessed, so a window of 2000 would
-flatter the conductor by up to 2% of 100,000 events (in ad-hoc runs its drain rate rose by about 9%).
+(the raw consumer kept up). With 1000 the backlog came and went (up to 1.4k); with 2000, now the
+conductor's default, it stayed at 0. The load generator itself then turned out to cost 80-95% of a
+core: rabbitmq-c's frame wait rounds the time left down to whole milliseconds, so every wait for a
+confirm spun through its last millisecond (`poll` with timeout 0 and a failing `recv`, 61k of each in
+3 s), and each publish was three `sendto`s. The bench tools' confirm window now waits in `poll` itself
+and the generator writes each 1 ms burst of publishes with one `send` (about 7% of a core at 5k/s; the
+`submit` tool of the case benchmark shares the fix). Drained from a preloaded queue, check results
+cost the conductor about 23 µs of CPU each: `record_check_result`'s three statements 42% of the core
+thread, alerting 11%, the commit 11%; replacing its SELECT and INSERT OR REPLACE by one UPSERT ...
+RETURNING made it slower (2.8 vs 2.4 s of CPU for 106k events) and was dropped. The ingest stage above
+keeps prefetch 200 for both consumers: timing ends when the ready count reaches 0, with up to one
+window still unprocessed, so a window of 2000 would flatter the conductor by up to 2% of 100,000
+events (in ad-hoc runs its drain rate rose by about 9%).
 
 **Footprint.** With the shared build (column `fork-supervisor`) the idle worker's RSS was mostly
 shared-library pages: libprotobuf 2.1 MiB, libstdc++ 1.7, libc 1.4, libcrypto 1.4 (there only because
