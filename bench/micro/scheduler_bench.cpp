@@ -32,20 +32,37 @@ class NullTransport final : public amqp::Transport {
   bool connected() const override { return true; }
 };
 
+// What both benchmarks stand on: logs at `level`, an in-memory store (so the
+// conductor's own cost shows), a manual clock, a transport that publishes
+// nowhere and a loaded worker registry.
+struct Ground {
+  explicit Ground(const char* level) {
+    config::LogConfig quiet;
+    quiet.level = level;
+    log::init_logging(quiet, "bench");
+    store = std::move(conductor::ConductorStore::open(":memory:").value());
+    registry = std::make_unique<conductor::WorkerRegistry>(*store, clock, conductor::WorkersConfig{});
+    loaded = registry->load().ok();
+  }
+  std::unique_ptr<conductor::ConductorStore> store;
+  ManualClock clock;
+  NullTransport transport;
+  std::unique_ptr<conductor::WorkerRegistry> registry;
+  bool loaded = false;
+};
+
 // One worker of 4 slots busy, `queue` cases waiting behind it. One op is one
 // case's life on the conductor: its StepStarted and StepFinished are applied
 // (the next waiting case is placed), and a new case is submitted so the
-// queue keeps its depth. In-memory SQLite, so the scheduler's own cost shows.
+// queue keeps its depth.
 void BM_CaseCycleBehindQueue(benchmark::State& state) {
   const int queue = static_cast<int>(state.range(0));
-  config::LogConfig quiet;
-  quiet.level = "warn";  // a line per transition would be most of what is timed
-  log::init_logging(quiet, "bench");
-  auto store = std::move(conductor::ConductorStore::open(":memory:").value());
-  ManualClock clock;
-  NullTransport transport;
-  conductor::WorkerRegistry registry(*store, clock, conductor::WorkersConfig{});
-  if (!registry.load().ok()) return state.SkipWithError("registry load");
+  Ground g("warn");  // a line per transition would be most of what is timed
+  if (!g.loaded) return state.SkipWithError("registry load");
+  auto& store = g.store;
+  auto& clock = g.clock;
+  auto& transport = g.transport;
+  auto& registry = *g.registry;
   std::map<std::string, conductor::WorkflowDefinition> workflows;
   conductor::WorkflowDefinition run_true;
   run_true.name = "run_true";
@@ -112,14 +129,12 @@ BENCHMARK(BM_CaseCycleBehindQueue)->Arg(0)->Arg(1000)->Arg(10000);
 // cost, each of which used to scan the whole fleet.
 void BM_WorkerRejoinsFleet(benchmark::State& state) {
   const int fleet = static_cast<int>(state.range(0));
-  config::LogConfig quiet;
-  quiet.level = "error";  // a stopped worker is a warning line
-  log::init_logging(quiet, "bench");
-  auto store = std::move(conductor::ConductorStore::open(":memory:").value());
-  ManualClock clock;
-  NullTransport transport;
-  conductor::WorkerRegistry registry(*store, clock, conductor::WorkersConfig{});
-  if (!registry.load().ok()) return state.SkipWithError("registry load");
+  Ground g("error");  // a stopped worker is a warning line
+  if (!g.loaded) return state.SkipWithError("registry load");
+  auto& store = g.store;
+  auto& clock = g.clock;
+  auto& transport = g.transport;
+  auto& registry = *g.registry;
   const std::map<std::string, conductor::WorkflowDefinition> no_workflows;  // held by reference
   conductor::CaseScheduler cases(*store, transport, registry, clock, no_workflows, conductor::CasesConfig{},
                                  [](std::function<void()> f) { f(); });
