@@ -39,8 +39,13 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
       if (cases) return cases_->on_running_steps(envelope->running_steps());
       break;
     case v1::Envelope::kWorkerRegister: {
+      const std::string& id = envelope->worker_register().worker_id();
       if (auto st = workers_.on_register(envelope->worker_register()); !st) return st;
-      if (cases_) return cases_->on_worker_registered(envelope->worker_register().worker_id());
+      // A worker restarted quickly stays online, so no status change says its
+      // labels may have changed: its schedule targets follow them here.
+      if (const WorkerRecord* w = workers_.find(id); tasks_ && w)
+        if (auto st = tasks_->refresh_worker(*w); !st) return st;
+      if (cases_) return cases_->on_worker_registered(id);
       return {};
     }
     case v1::Envelope::kWorkerHeartbeat: {

@@ -3,6 +3,7 @@
 #include "common/amqp/fake_transport.hpp"
 #include "common/codec/envelope_codec.hpp"
 #include "conductor/core/event_pipeline.hpp"
+#include "conductor/tasks/task_scheduler.hpp"
 
 namespace baton::conductor {
 namespace {
@@ -54,6 +55,47 @@ TEST_F(EventPipelineTest, AcksOnlyAfterTheBatchIsCommitted) {
   // Durable: a second connection to the same database would see both.
   EXPECT_EQ(store_->count_workers()->online, 2u);
   EXPECT_EQ(pipeline_->stats().batches, 1u);
+}
+
+TEST_F(EventPipelineTest, AWorkerThatRegistersAgainWithNewLabelsFollowsThemInTheSchedules) {
+  TaskDefinition gpu_check;
+  gpu_check.name = "gpu_temp";
+  gpu_check.type = "gpu";
+  gpu_check.targets.labels = {"gpu"};
+  ScheduleSpec every;
+  every.name = gpu_check.schedule_name();
+  every.interval = std::chrono::seconds(60);
+  gpu_check.schedule = every;
+  TaskScheduler tasks(*store_, transport_, *registry_, clock_, {{"gpu_temp", gpu_check}});
+  ASSERT_TRUE(tasks.load().ok());
+  pipeline_->set_task_scheduler(&tasks);
+  auto registration = [&](const std::string& label) {
+    v1::Envelope e;
+    auto* r = e.mutable_worker_register();
+    r->set_worker_id("w1");
+    r->set_slots(1);
+    r->add_labels(label);
+    codec::stamp(e, "test", clock_.now());
+    return delivery(e);
+  };
+  pipeline_->handle(registration("cpu"));
+  ASSERT_TRUE(pipeline_->flush().ok());
+  ASSERT_TRUE(tasks.tick().ok());
+  EXPECT_TRUE(transport_.published().empty()) << "not a gpu worker yet";
+
+  // Restarted at once with a GPU: still online, so no status change.
+  pipeline_->handle(registration("gpu"));
+  ASSERT_TRUE(pipeline_->flush().ok());
+  ASSERT_TRUE(tasks.tick().ok());
+  ASSERT_EQ(transport_.published().size(), 1u);
+  EXPECT_EQ(transport_.published()[0].message.routing_key, "worker.w1");
+
+  pipeline_->handle(registration("cpu"));  // and the GPU is gone again
+  ASSERT_TRUE(pipeline_->flush().ok());
+  clock_.advance(std::chrono::minutes(5));
+  ASSERT_TRUE(tasks.tick().ok());
+  EXPECT_EQ(transport_.published().size(), 1u) << "no longer a target";
+  pipeline_->set_task_scheduler(nullptr);
 }
 
 TEST_F(EventPipelineTest, AFullBatchFlushesByItself) {
