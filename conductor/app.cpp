@@ -1,6 +1,7 @@
 #include "conductor/app.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,14 @@ Status ConductorApp::start() {
       *store_, clock_, config_.alerts, *tasks_, *workers_, [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
       [this](std::function<void()> change) { return in_batch(std::move(change)); });
   pipeline_->add_commit_listener([this](bool committed) { alerting_->after_commit(committed); });
+  pipeline_->set_commit_failure_handler([](const Error& e) {
+    log::logger("core")->critical(
+        "the database refused a commit ({}); the state in memory is ahead of it, so the conductor exits with "
+        "status {} and a restart reloads it (the batch's events are redelivered)",
+        e.message, kExitCommitFailed);
+    log::flush_logging();
+    std::_Exit(kExitCommitFailed);  // no destructor may flush anything more into the database
+  });
   tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
   tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {
     return alerting_->holds(target, now);

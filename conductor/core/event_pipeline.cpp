@@ -215,10 +215,12 @@ Status EventPipeline::flush() {
     stats_.commit_failures++;
     log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);
     for (const auto& r : batch_) transport_.reject(r, true);
-  } else {
-    stats_.batches++;
-    ack_batch();
+    batch_.clear();
+    if (commit_failure_) commit_failure_(committed.error());
+    return committed;
   }
+  stats_.batches++;
+  ack_batch();
   batch_.clear();
   return committed;
 }

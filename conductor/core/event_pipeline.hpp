@@ -43,14 +43,22 @@ class EventPipeline {
   // Step events and the intake queue go to the scheduler once it is set.
   void set_case_scheduler(CaseScheduler* cases) { cases_ = cases; }
   void set_task_scheduler(TaskScheduler* tasks) { tasks_ = tasks; }
-  // Told after every flush whether the batch committed: side effects decided
-  // in a batch (notifications) leave only once it is durable.
   // Told of every delivery: its type (the envelope's body, as published),
   // whether it was applied, why not (an Errc name), and how long it took.
   using Observer = std::function<void(const std::string& type, bool applied, const char* refusal, double seconds)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // Told after every flush whether the batch committed: side effects decided
+  // in a batch (notifications) leave only once it is durable.
   void add_commit_listener(std::function<void(bool committed)> listener) {
     commit_listeners_.push_back(std::move(listener));
+  }
+  // Called after a failed commit, once the batch's deliveries are requeued.
+  // The events were already applied to the state in memory, which is now
+  // ahead of the database: redelivered, they would be taken for duplicates
+  // and never written. The conductor exits on it, and its restart reloads
+  // the state from the database (crash-only recovery).
+  void set_commit_failure_handler(std::function<void(const Error&)> handler) {
+    commit_failure_ = std::move(handler);
   }
 
   // From any thread (the transport's consumer): queues the delivery and, only
@@ -91,6 +99,7 @@ class EventPipeline {
   CaseScheduler* cases_ = nullptr;
   TaskScheduler* tasks_ = nullptr;
   std::vector<std::function<void(bool)>> commit_listeners_;
+  std::function<void(const Error&)> commit_failure_;
   Observer observer_;
   void ack_batch();
   void drain_inbox();

@@ -2,6 +2,8 @@
 #include <signal.h>
 
 #include "common/amqp/topology_names.hpp"
+#include "common/sqlite/database.hpp"
+#include "conductor/app.hpp"
 #include "tests/integration/support/broker_env.hpp"
 #include "tests/integration/support/system.hpp"
 
@@ -76,6 +78,47 @@ TEST(System, GarbageOnTheConductorQueueIsDeadLetteredAndTheConductorCarriesOn) {
   ASSERT_TRUE(eventually([&] { return is_online(sys.worker("script-01")); }, 15s));
   EXPECT_EQ(sys.worker("script-01")["hostname"], "scripted");
   EXPECT_TRUE(sys.conductor().running());
+  EXPECT_EQ(testing::queue_depth(vhost, amqp::kConductorQueue), 0);
+}
+
+TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEvent) {
+  System sys("commitfail");
+  sys.start_conductor();  // creates the schema
+  ASSERT_EQ(sys.stop_conductor(), 0) << sys.conductor().output();
+  // A trigger that makes any transaction writing worker "doomed" fail at its
+  // COMMIT (a deferred foreign key), as a full disk or an I/O error would.
+  const auto db_path = (sys.dir() / "baton.db").string();
+  {
+    auto db = sqlite::Database::open(db_path);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(db->exec("CREATE TABLE sabotage_parent (id TEXT PRIMARY KEY);"
+                           "CREATE TABLE sabotage (parent TEXT REFERENCES sabotage_parent (id) "
+                           "DEFERRABLE INITIALLY DEFERRED);"
+                           "CREATE TRIGGER sabotage_doomed AFTER INSERT ON workers WHEN NEW.id = 'doomed' "
+                           "BEGIN INSERT INTO sabotage (parent) VALUES ('none'); END;")
+                    .ok());
+  }
+  sys.start_conductor();
+  const auto vhost = sys.broker().vhost;
+  testing::mgmt_publish(vhost, amqp::kEventsExchange, "event.heartbeat.doomed",
+                        R"({"message_id":"d1","worker_heartbeat":{"worker_id":"doomed","sequence":"1",)"
+                        R"("heartbeat_interval_ms":60000,"hostname":"doomed-host"}})",
+                        "application/json");
+  const auto status = sys.conductor().wait_exit(15s);
+  ASSERT_TRUE(status.has_value()) << "still running: " << sys.conductor().output();
+  EXPECT_EQ(*status, conductor::kExitCommitFailed) << sys.conductor().output();
+  EXPECT_NE(sys.conductor().output().find("the database refused a commit"), std::string::npos)
+      << sys.conductor().output();
+
+  // Fixed, restarted: the heartbeat comes back from the broker and is written.
+  {
+    auto db = sqlite::Database::open(db_path);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(db->exec("DROP TRIGGER sabotage_doomed").ok());
+  }
+  sys.start_conductor();
+  ASSERT_TRUE(eventually([&] { return is_online(sys.worker("doomed")); }, 15s)) << sys.conductor().output();
+  EXPECT_EQ(sys.worker("doomed")["hostname"], "doomed-host");
   EXPECT_EQ(testing::queue_depth(vhost, amqp::kConductorQueue), 0);
 }
 

@@ -98,6 +98,26 @@ TEST_F(EventPipelineTest, AWorkerThatRegistersAgainWithNewLabelsFollowsThemInThe
   pipeline_->set_task_scheduler(nullptr);
 }
 
+TEST_F(EventPipelineTest, AFailedCommitRequeuesTheBatchAndCallsTheFailureHandler) {
+  std::vector<std::string> failures;
+  pipeline_->set_commit_failure_handler([&](const Error& e) { failures.push_back(e.message); });
+  pipeline_->handle(heartbeat("w1", 1));
+  pipeline_->handle(heartbeat("w2", 1));
+  // A row the database will refuse only at COMMIT: a deferred foreign key.
+  ASSERT_TRUE(store_->db()
+                  .exec("PRAGMA defer_foreign_keys = ON; INSERT INTO case_history (case_id, at_ms, status, step, "
+                        "attempt) VALUES ('no-such-case', 0, 'QUEUED', 0, 1)")
+                  .ok());
+  EXPECT_FALSE(pipeline_->flush().ok());
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_NE(failures[0].find("FOREIGN KEY"), std::string::npos) << failures[0];
+  EXPECT_TRUE(transport_.acks().empty()) << "nothing of the batch is acked";
+  ASSERT_EQ(transport_.rejects().size(), 2u);
+  EXPECT_TRUE(transport_.rejects()[0].second && transport_.rejects()[1].second) << "both requeued";
+  EXPECT_EQ(pipeline_->stats().commit_failures, 1u);
+  EXPECT_EQ(store_->count_workers()->online, 0u) << "rolled back";
+}
+
 TEST_F(EventPipelineTest, AFullBatchFlushesByItself) {
   for (size_t i = 1; i <= EventPipeline::kMaxBatch; ++i) pipeline_->handle(heartbeat("w1", i));
   ASSERT_EQ(transport_.acks().size(), 1u);
