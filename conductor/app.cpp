@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/amqp/topology_names.hpp"
+#include "common/app/exit_codes.hpp"
 #include "common/log/logging.hpp"
 #include "conductor/http/api.hpp"
 
@@ -55,13 +56,15 @@ Status ConductorApp::start() {
       *store_, clock_, config_.alerts, *tasks_, *workers_, [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
       [this](std::function<void()> change) { return in_batch(std::move(change)); });
   pipeline_->add_commit_listener([this](bool committed) { alerting_->after_commit(committed); });
-  pipeline_->set_commit_failure_handler([](const Error& e) {
+  pipeline_->set_database_failure_handler([](const Error& e) {
+    // Queued notification retries are in memory only and go with it; their
+    // alerts are in the database, and the batch's own come back with its events.
     log::logger("core")->critical(
-        "the database refused a commit ({}); the state in memory is ahead of it, so the conductor exits with "
-        "status {} and a restart reloads it (the batch's events are redelivered)",
-        e.message, kExitCommitFailed);
+        "the database refused a write ({}); the state in memory is ahead of it, so the conductor exits with "
+        "status {} and a restart reloads it (the events not yet committed are redelivered)",
+        e.message, kExitDatabaseFailed);
     log::flush_logging();
-    std::_Exit(kExitCommitFailed);  // no destructor may flush anything more into the database
+    std::_Exit(kExitDatabaseFailed);  // no destructor may write anything more to the database
   });
   tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
   tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {

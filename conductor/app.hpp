@@ -23,12 +23,6 @@
 
 namespace baton::conductor {
 
-// The conductor's exit status after a commit the database refused (EX_TEMPFAIL):
-// its state in memory is ahead of the database, so it stops at once and a
-// restart reloads that state (systemd's Restart=on-failure; see
-// EventPipeline::set_commit_failure_handler).
-inline constexpr int kExitCommitFailed = 75;
-
 // The conductor process: owns the core strand (one io_context on the main
 // thread), the transport's I/O threads and the HTTP server's thread.
 class ConductorApp {

@@ -48,7 +48,9 @@ struct CasesConfig {
 // window: at 10k events/s a 20-100 ms turnaround (a commit on a busy machine)
 // needs 200-1000 messages in flight. With 200, the scale probe's backlog grew
 // at 10k check results/s while the conductor sat at 30% CPU. The cost is
-// memory: up to this many deliveries held at once (events are well under 1 KB).
+// memory: the window is per consumer, and the conductor consumes its inbox
+// and baton.intake, so up to twice this many deliveries are held at once.
+// Events are well under 1 KB; the bound is 2 x prefetch x max_message_bytes.
 inline constexpr uint16_t kConductorPrefetch = 2000;
 
 struct ConductorConfig {

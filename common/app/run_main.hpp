@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/app/exit_codes.hpp"
 #include "common/config/config_error.hpp"
 #include "common/log/logging.hpp"
 
@@ -34,7 +35,7 @@ int run_main(int argc, char** argv, const std::string& name, const std::string& 
     config = load(config_path);
   } catch (const config::ConfigError& e) {
     std::cerr << name << ": " << e.what() << "\n";
-    return 2;
+    return kExitConfigInvalid;
   }
   if (apply_flags) apply_flags(config);
   if (check_only) {
@@ -47,7 +48,7 @@ int run_main(int argc, char** argv, const std::string& name, const std::string& 
   if (auto st = app.start(); !st) {
     log::logger(name)->critical("cannot start: {}", st.error().message);
     log::flush_logging();
-    return 1;
+    return kExitStartFailed;
   }
   app.run();
   log::flush_logging();

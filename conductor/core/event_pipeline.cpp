@@ -44,7 +44,8 @@ Status EventPipeline::apply(const amqp::Delivery& delivery) {
       // A worker restarted quickly stays online, so no status change says its
       // labels may have changed: its schedule targets follow them here.
       if (const WorkerRecord* w = workers_.find(id); tasks_ && w)
-        if (auto st = tasks_->refresh_worker(*w); !st) return st;
+        if (auto st = tasks_->refresh_worker(*w); !st)
+          log_->error("retargeting schedules for {}: {}", id, st.error().message);  // applied all the same
       if (cases_) return cases_->on_worker_registered(id);
       return {};
     }
@@ -158,6 +159,7 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
       // A failed statement leaves the rest of the transaction intact.
       log_->error("database error applying {}: {}; message requeued", delivery.type, st.error().message);
       transport_.reject(amqp::ref(delivery), true);
+      if (database_failure_) database_failure_(st.error());
       return first;
     }
     log_->warn("dead-lettering message {} from {} ({}): {}", delivery.message_id, delivery.routing_key,
@@ -216,7 +218,7 @@ Status EventPipeline::flush() {
     log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);
     for (const auto& r : batch_) transport_.reject(r, true);
     batch_.clear();
-    if (commit_failure_) commit_failure_(committed.error());
+    if (database_failure_) database_failure_(committed.error());
     return committed;
   }
   stats_.batches++;

@@ -52,13 +52,15 @@ class EventPipeline {
   void add_commit_listener(std::function<void(bool committed)> listener) {
     commit_listeners_.push_back(std::move(listener));
   }
-  // Called after a failed commit, once the batch's deliveries are requeued.
-  // The events were already applied to the state in memory, which is now
-  // ahead of the database: redelivered, they would be taken for duplicates
-  // and never written. The conductor exits on it, and its restart reloads
-  // the state from the database (crash-only recovery).
-  void set_commit_failure_handler(std::function<void(const Error&)> handler) {
-    commit_failure_ = std::move(handler);
+  // Called after a failed commit (the batch's deliveries handed back for
+  // requeueing first) and after a database error while applying an event:
+  // either way the events were already applied to the state in memory,
+  // which is now ahead of the database. Redelivered, they would be taken for
+  // duplicates and never written. The conductor exits on it, the broker
+  // requeues whatever was unacked, and the restart reloads the state from
+  // the database (crash-only recovery).
+  void set_database_failure_handler(std::function<void(const Error&)> handler) {
+    database_failure_ = std::move(handler);
   }
 
   // From any thread (the transport's consumer): queues the delivery and, only
@@ -99,7 +101,7 @@ class EventPipeline {
   CaseScheduler* cases_ = nullptr;
   TaskScheduler* tasks_ = nullptr;
   std::vector<std::function<void(bool)>> commit_listeners_;
-  std::function<void(const Error&)> commit_failure_;
+  std::function<void(const Error&)> database_failure_;
   Observer observer_;
   void ack_batch();
   void drain_inbox();

@@ -2,8 +2,8 @@
 #include <signal.h>
 
 #include "common/amqp/topology_names.hpp"
+#include "common/app/exit_codes.hpp"
 #include "common/sqlite/database.hpp"
-#include "conductor/app.hpp"
 #include "tests/integration/support/broker_env.hpp"
 #include "tests/integration/support/system.hpp"
 
@@ -106,8 +106,8 @@ TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEven
                         "application/json");
   const auto status = sys.conductor().wait_exit(15s);
   ASSERT_TRUE(status.has_value()) << "still running: " << sys.conductor().output();
-  EXPECT_EQ(*status, conductor::kExitCommitFailed) << sys.conductor().output();
-  EXPECT_NE(sys.conductor().output().find("the database refused a commit"), std::string::npos)
+  EXPECT_EQ(*status, kExitDatabaseFailed) << sys.conductor().output();
+  EXPECT_NE(sys.conductor().output().find("the database refused a write"), std::string::npos)
       << sys.conductor().output();
 
   // Fixed, restarted: the heartbeat comes back from the broker and is written.
@@ -119,7 +119,6 @@ TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEven
   sys.start_conductor();
   ASSERT_TRUE(eventually([&] { return is_online(sys.worker("doomed")); }, 15s)) << sys.conductor().output();
   EXPECT_EQ(sys.worker("doomed")["hostname"], "doomed-host");
-  EXPECT_EQ(testing::queue_depth(vhost, amqp::kConductorQueue), 0);
 }
 
 TEST(System, KilledWorkerIsShownOfflineAfterMissedHeartbeats) {

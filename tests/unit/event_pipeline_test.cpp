@@ -100,7 +100,11 @@ TEST_F(EventPipelineTest, AWorkerThatRegistersAgainWithNewLabelsFollowsThemInThe
 
 TEST_F(EventPipelineTest, AFailedCommitRequeuesTheBatchAndCallsTheFailureHandler) {
   std::vector<std::string> failures;
-  pipeline_->set_commit_failure_handler([&](const Error& e) { failures.push_back(e.message); });
+  size_t rejected_before_handler = 0;
+  pipeline_->set_database_failure_handler([&](const Error& e) {
+    failures.push_back(e.message);
+    rejected_before_handler = transport_.rejects().size();
+  });
   pipeline_->handle(heartbeat("w1", 1));
   pipeline_->handle(heartbeat("w2", 1));
   // A row the database will refuse only at COMMIT: a deferred foreign key.
@@ -114,8 +118,24 @@ TEST_F(EventPipelineTest, AFailedCommitRequeuesTheBatchAndCallsTheFailureHandler
   EXPECT_TRUE(transport_.acks().empty()) << "nothing of the batch is acked";
   ASSERT_EQ(transport_.rejects().size(), 2u);
   EXPECT_TRUE(transport_.rejects()[0].second && transport_.rejects()[1].second) << "both requeued";
+  EXPECT_EQ(rejected_before_handler, 2u) << "handed back before the handler may end the process";
   EXPECT_EQ(pipeline_->stats().commit_failures, 1u);
   EXPECT_EQ(store_->count_workers()->online, 0u) << "rolled back";
+}
+
+TEST_F(EventPipelineTest, ADatabaseErrorWhileApplyingRequeuesTheEventAndCallsTheFailureHandler) {
+  std::vector<std::string> failures;
+  pipeline_->set_database_failure_handler([&](const Error& e) { failures.push_back(e.message); });
+  ASSERT_TRUE(store_->db()
+                  .exec("CREATE TRIGGER refuse BEFORE INSERT ON workers WHEN NEW.id = 'doomed' "
+                        "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+                  .ok());
+  pipeline_->handle(heartbeat("doomed", 1));
+  ASSERT_EQ(failures.size(), 1u) << "its sequence is already in memory: redelivered, it would be dropped";
+  EXPECT_NE(failures[0].find("the disk is full"), std::string::npos) << failures[0];
+  ASSERT_EQ(transport_.rejects().size(), 1u);
+  EXPECT_TRUE(transport_.rejects()[0].second) << "requeued";
+  EXPECT_TRUE(transport_.dead_letters().empty()) << "not the message's fault";
 }
 
 TEST_F(EventPipelineTest, AFullBatchFlushesByItself) {

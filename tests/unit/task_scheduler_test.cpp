@@ -148,7 +148,7 @@ TEST_F(TaskSchedulerTest, AWorkerThatStopsLeavesTheTargetsAndOneThatRegistersJoi
   EXPECT_EQ(keys, (std::set<std::string>{"worker.gpu-1", "worker.gpu-3"}))
       << "gpu-2 stopped; cpu-9 is not labelled gpu";
 
-  add_worker("gpu-2", {"gpu"});  // back, keeping its place in the schedule's history
+  add_worker("gpu-2", {"gpu"});  // back: a target again
   clock_.advance(60s);
   ASSERT_TRUE(scheduler_->tick().ok());
   EXPECT_EQ(sent().size(), 3u);
