@@ -425,9 +425,9 @@ SQLite (~10%), `Delivery` moves (~2%), asio's post (~1%). `EventPipeline::enqueu
 from the consumer thread into an inbox and posts one drain onto the core strand per burst; the drain
 commits and acks (one multiple ack) once the inbox is empty, so a lone event is still committed at
 once while batches grow with the backlog (column `after-enqueue`). Full runs on 2026-11-30 gave ratios
-of 0.82, 0.80, 0.78, 0.75, 0.80 (column `supervisor-reuse`, repetitions 0.84, 0.63, 0.80), 0.81 and
-0.74 (this run, repetitions 0.74, 0.74, 0.82), with nothing on the ingest path changed among the last
-four: the goal sits at the edge of this machine's run-to-run noise. Turning SQLite's checkpoints off altogether
+of 0.82, 0.80, 0.78, 0.75, 0.80 (column `supervisor-reuse`, repetitions 0.84, 0.63, 0.80), 0.81, 0.74
+and 0.78 (this run, repetitions 0.71, 0.78, 0.79), with nothing on the ingest path changed among the
+last five: the goal sits at the edge of this machine's run-to-run noise. Turning SQLite's checkpoints off altogether
 (an experiment, WAL left to grow) moved the conductor's rate by less than that noise (24.9k vs 26.4k
 msgs/s in back-to-back runs), so checkpoints are not what bounds ingest; the background checkpoint below
 was done for latency.
@@ -500,11 +500,12 @@ against a p50 of 0.63: `strace` showed a WAL checkpoint every ~5 s at low load, 
 3-5 ms run inside whichever commit crossed SQLite's 1000-page threshold, on the core strand, and the
 worker's `jobs.db` did the same on its strand. Both databases are now checkpointed by a thread with a
 connection of its own (`Database::checkpoint_in_background`, PASSIVE, never blocking the writer): that
-share's p99 was 1.11 ms in that run and 1.32 ms in this one. Runs of this stage after the change gave
+share's p99 was 1.11 ms in that run and 1.63 ms in this one. Runs of this stage after the change gave
 p99 4.73 ms (column `supervisor-reuse`), 4.88, 5.19, 7.63 (that one with a 65 ms outlier on the
-worker's side), 5.12 and 5.81 ms (this run), Celery 6.88, 5.47, 5.40, 5.63, n/a and 5.19 in the same
-runs: the goal is met in two of six and Baton's p99 sits between 4.7 and 5.8 ms apart from the outlier,
-at the edge of the goal. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it.
+worker's side), 5.12, 5.81 and 5.74 ms (this run), Celery 6.88, 5.47, 5.40, 5.63, n/a, 5.19 and 5.75
+in the same runs: the goal is met in two of seven and Baton's p99 sits between 4.7 and 5.8 ms apart
+from the outlier, at the edge of the goal and level with Celery's. With 200 samples the p99 is the
+second-worst case, so one slow wake-up moves it.
 
 **Scale.** The first scale probe sent heartbeats only, from `rate × 5` simulated workers, and the
 backlog grew at 5k and 10k msgs/s while the conductor used 40-55% of a core: it applied about 1,200
