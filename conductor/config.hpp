@@ -55,11 +55,7 @@ inline constexpr uint16_t kConductorPrefetch = 2000;
 
 struct ConductorConfig {
   std::string source_file;
-  amqp::BrokerSettings broker = [] {
-    amqp::BrokerSettings b;
-    b.prefetch = kConductorPrefetch;
-    return b;
-  }();
+  amqp::BrokerSettings broker{.prefetch = kConductorPrefetch};
   std::string database = "data/baton.db";
   DatabaseUpkeepConfig upkeep;  // database.retention / housekeeping / backup
   HttpConfig http;

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "bench/support/heartbeat_fixture.hpp"
 #include "common/amqp/broker_settings.hpp"
 #include "common/amqp/topology_names.hpp"
 #include "common/codec/envelope_codec.hpp"
@@ -151,15 +150,10 @@ void BenchConnection::confirm_select() {
   check_rpc("confirm.select");
 }
 
-void publish_heartbeat(BenchConnection& conn, const std::string& worker, uint64_t sequence) {
-  publish_event(conn, heartbeat_envelope(worker, sequence), worker);
-}
-
 namespace {
 
-// What publish_event and PublishBatch send for an event: routing key, AMQP
-// type and body, as worker/app.cpp names them (heartbeat and register, else
-// the body's name).
+// What PublishBatch sends for an event: routing key, AMQP type and body, as
+// worker/app.cpp names them (heartbeat and register, else the body's name).
 struct EventMessage {
   std::string routing_key;
   std::string kind;
@@ -200,15 +194,6 @@ void put64(std::string& out, uint64_t v) {
 }
 
 }  // namespace
-
-void publish_event(BenchConnection& conn, const v1::Envelope& envelope, const std::string& worker) {
-  const EventMessage m = event_message(envelope, worker);
-  amqp_basic_properties_t props = event_properties(m, envelope);
-  amqp_bytes_t bytes{m.body.size(), const_cast<char*>(m.body.data())};
-  int rc = amqp_basic_publish(conn.get(), BenchConnection::kChannel, amqp_cstring_bytes(amqp::kEventsExchange),
-                              amqp_cstring_bytes(m.routing_key.c_str()), 0, 0, &props, bytes);
-  if (rc != AMQP_STATUS_OK) die("publish: " + std::string(amqp_error_string2(rc)));
-}
 
 void PublishBatch::frame(uint8_t type, const std::string& payload) {
   buffer_ += static_cast<char>(type);

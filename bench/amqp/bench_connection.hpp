@@ -56,17 +56,9 @@ class BenchConnection {
   amqp_connection_state_t conn_ = nullptr;
 };
 
-// A persistent protobuf heartbeat of `worker` with `sequence`, published to
-// baton.events with routing key event.heartbeat.<worker>, properties as the
-// worker sets them.
-void publish_heartbeat(BenchConnection& conn, const std::string& worker, uint64_t sequence);
-
-// Any worker event, persistent protobuf to baton.events with the routing key
-// and properties the worker gives it (event.<body name>.<worker>).
-void publish_event(BenchConnection& conn, const v1::Envelope& envelope, const std::string& worker);
-
-// Publishes of worker events (as publish_event) gathered into one buffer of
-// AMQP frames and written with one send(). rabbitmq-c writes every frame with
+// Worker events published as the worker does (persistent protobuf to
+// baton.events, routing key event.<kind>.<worker>, the same properties),
+// gathered into one buffer of AMQP frames and written with one send(). rabbitmq-c writes every frame with
 // its own syscall, three per publish; at 12k msgs/s that made the load
 // generator cost most of a core on this VM, taken from the system it loads.
 // Only for a connection this thread alone writes to; confirms are read as

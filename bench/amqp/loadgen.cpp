@@ -116,8 +116,10 @@ int run_loadgen(const Args& args) {
     for (unsigned w = 0; w < workers; ++w) {
       batch.add(register_envelope(worker_name(w)), worker_name(w));
       window.published();
-      if (batch.size() == 500 || window.outstanding() >= kWindow) batch.flush();
-      while (window.outstanding() >= kWindow) window.pump(1000);
+      if (window.outstanding() >= kWindow) {
+        batch.flush();
+        window.wait_until_at_most(kWindow - 1);
+      }
     }
     batch.flush();
     window.wait_until_at_most(0);

@@ -18,12 +18,18 @@ int run_preload(const Args& args) {
   const uint32_t before = conn.ready("baton.conductor");
   conn.confirm_select();
   ConfirmWindow window(conn);
+  PublishBatch batch(conn);
   const double t0 = epoch_seconds();
   for (uint64_t i = 0; i < count; ++i) {
-    publish_heartbeat(conn, worker_name(static_cast<unsigned>(i % workers)), seq_base + i / workers + 1);
+    const std::string name = worker_name(static_cast<unsigned>(i % workers));
+    batch.add(heartbeat_envelope(name, seq_base + i / workers + 1), name);
     window.published();
-    if (window.outstanding() >= 2000) window.wait_until_at_most(1000);
+    if (window.outstanding() >= 2000) {
+      batch.flush();
+      window.wait_until_at_most(1000);
+    }
   }
+  batch.flush();
   window.wait_until_at_most(0);
   const double seconds = epoch_seconds() - t0;
   const uint32_t after = conn.ready("baton.conductor");
