@@ -15,7 +15,9 @@ namespace baton::conductor {
 namespace asio = boost::asio;
 
 ConductorApp::ConductorApp(ConductorConfig config)
-    : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM), sweep_timer_(io_) {}
+    : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM),
+      sweep_timer_(io_),
+      hearing_(std::max<std::chrono::milliseconds>(config_.workers.sweep_interval, std::chrono::milliseconds(250))) {}
 
 ConductorApp::~ConductorApp() {
   if (http_) http_->stop();
@@ -183,11 +185,22 @@ void ConductorApp::on_delivery(amqp::Delivery delivery) {
 
 void ConductorApp::schedule_sweep() {
   sweep_timer_.expires_after(config_.workers.sweep_interval);
-  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+  sweep_timer_.async_wait([this, due = sweep_timer_.expiry()](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
-    if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
-    if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
+    const Hearing::Verdict hearing =
+        hearing_.round(transport_->connected(), std::chrono::steady_clock::now() - due, clock_.now());
+    if (hearing.excuse_until) {
+      workers_->excuse_silence_until(*hearing.excuse_until);
+      cases_->excuse_silence_until(*hearing.excuse_until);
+    }
+    if (hearing.stalled)
+      log::logger("core")->warn("the core thread ran {} ms late; worker silence is judged once its events are in",
+                                hearing.stalled->count());
+    if (hearing.judge) {
+      auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
+      if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
+      if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
+    }
     auto ticked = pipeline_->within_batch([this]() -> Result<bool> {
       alerting_->tick();
       if (auto st = tasks_->tick(); !st) return st.error();

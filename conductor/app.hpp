@@ -15,6 +15,7 @@
 #include "conductor/core/case_scheduler.hpp"
 #include "conductor/core/conductor_metrics.hpp"
 #include "conductor/core/event_pipeline.hpp"
+#include "conductor/core/hearing.hpp"
 #include "conductor/core/strand_case_service.hpp"
 #include "conductor/core/strand_ops_service.hpp"
 #include "conductor/core/worker_registry.hpp"
@@ -55,6 +56,7 @@ class ConductorApp {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer sweep_timer_;
+  Hearing hearing_;
   std::unique_ptr<ConductorStore> store_;
   std::unique_ptr<WorkerRegistry> workers_;
   std::unique_ptr<amqp::RabbitTransport> transport_;

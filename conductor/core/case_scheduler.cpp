@@ -102,7 +102,7 @@ Status CaseScheduler::transition(Active& a, CaseStatus status, std::string messa
 }
 
 Status CaseScheduler::load() {
-  loaded_at_ = clock_.now();
+  excuse_silence_until(clock_.now());
   auto cases = store_.active_cases();
   if (!cases) return cases.error();
   for (auto& record : *cases) {
@@ -703,7 +703,7 @@ std::optional<std::string> CaseScheduler::stuck_reason(const Active& a, TimePoin
   if (config_.job_heartbeat_timeout.count() == 0 || !a.attempt->started_at) return std::nullopt;
   const WorkerRecord* w = workers_.find(worker);
   if (!w || !w->online) return std::nullopt;
-  const TimePoint seen = std::max({a.job_seen, *a.attempt->started_at, loaded_at_});
+  const TimePoint seen = std::max({a.job_seen, *a.attempt->started_at, heard_since_});
   if (now - seen > config_.job_heartbeat_timeout)
     return "stuck: " + worker + " has not reported the job for " + seconds_text(config_.job_heartbeat_timeout);
   return std::nullopt;

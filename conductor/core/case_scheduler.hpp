@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +68,8 @@ class CaseScheduler {
   // Places what can be placed; flags steps that overran timeout + grace, or
   // whose online worker stopped listing them for job_heartbeat_timeout.
   Status tick();
+  // The conductor could not hear job heartbeats before `until` (see Hearing).
+  void excuse_silence_until(TimePoint until) { heard_since_ = std::max(heard_since_, until); }
 
   // Commands wait here until the batch that decided them is committed: a
   // RunStep must never be out while the database could still roll back the
@@ -140,7 +143,7 @@ class CaseScheduler {
   // possibly some that no longer do (dropped when place_waiting meets them),
   // so a long queue costs nothing per event once capacity runs out.
   std::map<WaitKey, Active*> waiting_;
-  TimePoint loaded_at_{};  // job heartbeats are counted from here after a restart
+  TimePoint heard_since_{};  // job heartbeats are counted from here (a restart, a broker outage)
   ProblemListener problem_listener_;
   std::function<void(const CaseRecord&)> change_listener_;
   std::function<void(const std::string&, std::chrono::milliseconds)> step_listener_;

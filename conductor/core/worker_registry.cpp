@@ -31,9 +31,11 @@ Status WorkerRegistry::load() {
   if (!all) return all.error();
   workers_.clear();
   for (auto& w : *all) workers_.emplace(w.id, std::move(w));
-  watch_start_ = clock_.now();
+  excuse_silence_until(clock_.now());
   return {};
 }
+
+void WorkerRegistry::excuse_silence_until(TimePoint until) { watch_start_ = std::max(watch_start_, until); }
 
 const WorkerRecord* WorkerRegistry::find(const std::string& id) const {
   auto it = workers_.find(id);

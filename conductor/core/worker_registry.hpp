@@ -30,6 +30,9 @@ class WorkerRegistry {
   Status on_stopping(const v1::WorkerStopping& message);
   // Marks workers offline whose heartbeats stopped; returns their ids.
   Result<std::vector<std::string>> sweep();
+  // The conductor could not hear anyone before `until` (see Hearing): every
+  // worker's silence is counted from then at the earliest.
+  void excuse_silence_until(TimePoint until);
 
   const WorkerRecord* find(const std::string& id) const;
   const std::map<std::string, WorkerRecord>& all() const { return workers_; }
@@ -46,7 +49,7 @@ class WorkerRegistry {
   const Clock& clock_;
   WorkersConfig config_;
   std::map<std::string, WorkerRecord> workers_;
-  // Silence is counted from the later of last_seen and this, see load().
+  // Silence is counted from the later of last_seen and this.
   TimePoint watch_start_{};
   StatusListener listener_;
 };

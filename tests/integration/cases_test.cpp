@@ -161,6 +161,55 @@ TEST_F(Cases, CancelAndTimeoutKillTheWholeProcessTree) {
   EXPECT_TRUE(eventually([&] { return !process_alive(recorded_pid("too-slow")); }, 10s));
 }
 
+// While the broker is away the conductor hears no one: its workers are not
+// called offline for that, and the case they run is not taken from them.
+TEST_F(Cases, ABrokerOutageTakesNoCaseFromAWorkerThatKeptRunningIt) {
+  start();
+  submit("outage", "slow", {{"nap", "2"}});
+  ASSERT_TRUE(eventually([&] { return status("outage") == "EXECUTING" && recorded_pid("outage") > 0; }, 30s));
+  const pid_t napper = recorded_pid("outage");
+  const std::string online_since = sys_->worker("w1")["status_changed_at"];
+
+  ASSERT_EQ(testing::broker_ctl({"stop_app"}), 0);
+  ASSERT_TRUE(eventually([&] { return sys_->api("/health")["components"]["broker"]["status"] == "down"; }, 20s));
+  // The job ends while nobody can hear about it; the outage outlasts the
+  // conductor's offline deadline (3 x 300 ms) by the broker's start-up.
+  ASSERT_TRUE(eventually([&] { return !process_alive(napper); }, 10s));
+  ASSERT_EQ(testing::broker_ctl({"start_app"}), 0);
+
+  ASSERT_TRUE(eventually([&] { return status("outage") == "COMPLETED"; }, 60s)) << get("outage").dump(1);
+  const auto c = get("outage");
+  ASSERT_EQ(c["attempts"].size(), 1u) << c.dump(1);
+  EXPECT_EQ(c["attempts"][0]["status"], "SUCCEEDED");
+  const auto w = sys_->worker("w1");
+  EXPECT_EQ(w["status"], "online");
+  EXPECT_EQ(w["status_changed_at"], online_since) << "never called offline: " << w.dump(1);
+  EXPECT_EQ(marks().size(), 1u) << "the step ran once";
+}
+
+// A conductor that was held up (here stopped outright, as a long fsync or a
+// descheduled VM would) reads the heartbeats that waited for it before it
+// judges anyone's silence.
+TEST_F(Cases, AConductorHeldUpLongerThanTheOfflineDeadlineCallsNoWorkerOffline) {
+  start();
+  submit("held-up", "slow", {{"nap", "2"}});
+  ASSERT_TRUE(eventually([&] { return status("held-up") == "EXECUTING" && recorded_pid("held-up") > 0; }, 30s));
+  const pid_t napper = recorded_pid("held-up");
+  const std::string online_since = sys_->worker("w1")["status_changed_at"];
+
+  sys_->conductor().signal(SIGSTOP);
+  const bool job_ended = eventually([&] { return !process_alive(napper); }, 10s);  // 2 s, over the 0.9 s deadline
+  sys_->conductor().signal(SIGCONT);
+  ASSERT_TRUE(job_ended);
+
+  ASSERT_TRUE(eventually([&] { return status("held-up") == "COMPLETED"; }, 30s)) << get("held-up").dump(1);
+  const auto c = get("held-up");
+  ASSERT_EQ(c["attempts"].size(), 1u) << c.dump(1);
+  EXPECT_EQ(c["attempts"][0]["status"], "SUCCEEDED");
+  const auto w = sys_->worker("w1");
+  EXPECT_EQ(w["status_changed_at"], online_since) << "never called offline: " << w.dump(1);
+}
+
 TEST_F(Cases, AnUnknownActionIsRefusedByTheWorkerWithTheReason) {
   start();
   submit("broken-1", "broken");

@@ -500,6 +500,18 @@ TEST_F(CaseSchedulerTest, AnOfflineWorkersJobsAreNotJudgedByJobHeartbeats) {
   EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its jobs run on; reconciled when it returns";
 }
 
+TEST_F(CaseSchedulerTest, JobHeartbeatsTheConductorCouldNotHearAreNotCountedMissing) {
+  run_c1_with_job_heartbeats();
+  clock_.advance(25s);  // the broker link was down: no heartbeat could arrive
+  scheduler_->excuse_silence_until(clock_.now());
+  clock_.advance(29s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "silent 54 s, but heard for only 29 of them";
+  clock_.advance(2s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_NE(stored("c1").message.find("has not reported the job"), std::string::npos) << stored("c1").message;
+}
+
 TEST_F(CaseSchedulerTest, AWorkerBackFromAStopIsNotJudgedStuckBeforeItsFirstHeartbeat) {
   run_c1_with_job_heartbeats();
   stop_w1_leaving_jobs();

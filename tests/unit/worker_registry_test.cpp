@@ -132,6 +132,20 @@ TEST_F(WorkerRegistryTest, ConductorRestartGivesOnlineWorkersAFreshGracePeriod) 
   EXPECT_EQ(restarted.find("w1")->first_seen, registry_->find("w1")->first_seen);
 }
 
+TEST_F(WorkerRegistryTest, SilenceTheConductorCouldNotHearIsExcused) {
+  ASSERT_TRUE(registry_->on_register(registration("w1")).ok());
+  ASSERT_TRUE(registry_->on_register(registration("w2")).ok());
+  clock_.advance(2s);
+  ASSERT_TRUE(registry_->on_heartbeat(heartbeat("w2", 1)).ok());
+  clock_.advance(10s);  // the broker link was down meanwhile
+  registry_->excuse_silence_until(clock_.now());
+  registry_->excuse_silence_until(clock_.now() - 5s);  // an older excuse does not shorten it
+  clock_.advance(2999ms);
+  EXPECT_TRUE(registry_->sweep()->empty()) << "each gets three intervals from the link's return";
+  clock_.advance(1ms);
+  EXPECT_EQ(registry_->sweep()->size(), 2u);
+}
+
 TEST_F(WorkerRegistryTest, StatusChangesAreRecordedAndAnnounced) {
   std::vector<std::pair<std::string, bool>> announced;
   registry_->set_status_listener([&](const WorkerRecord& w) { announced.emplace_back(w.id, w.online); });

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "common/core/clock.hpp"
+
+namespace baton::conductor {
+
+// Whether the conductor could have heard its workers, asked once per sweep
+// round. A worker's silence only means something while the conductor was
+// listening: with the broker link down, or with the core thread stalled (a
+// long commit or checkpoint, the whole process descheduled), heartbeats wait
+// in the queue, and judging then calls live workers offline and requeues
+// the cases they are still running.
+class Hearing {
+ public:
+  struct Verdict {
+    // Silence may be judged this round (worker offline sweep, job heartbeats).
+    bool judge = false;
+    // Silence before this does not count: the link has just come back.
+    std::optional<TimePoint> excuse_until;
+    // The round ran this late, past the stall limit (for the log).
+    std::optional<std::chrono::milliseconds> stalled;
+  };
+
+  // A round that runs more than `stall_limit` after it was due was held up;
+  // the one after it judges, once the events held up with it are applied.
+  explicit Hearing(std::chrono::milliseconds stall_limit) : stall_limit_(stall_limit) {}
+
+  // `linked`: the broker link is up now. `late`: how long after its due time
+  // this round runs. `now`: the clock silence is counted on.
+  Verdict round(bool linked, std::chrono::steady_clock::duration late, TimePoint now);
+
+ private:
+  std::chrono::milliseconds stall_limit_;
+  bool deaf_ = true;  // not linked yet at start
+  bool judged_last_ = true;
+};
+
+}  // namespace baton::conductor
