@@ -113,21 +113,25 @@ TEST_F(Cases, TwoHundredThreeStepCasesOverTwoWorkersAllCompleteOnce) {
   const auto m = marks();
   EXPECT_EQ(m.size(), static_cast<size_t>(kCases * 3));
   for (const auto& [line, count] : m) EXPECT_EQ(count, 1) << line;
-  std::set<std::string> workers_used;
-  for (int i = 0; i < kCases; i += 37) {
+  // Both workers took part; which cases each ran is up to timing.
+  std::map<std::string, int> attempts_by_worker;
+  for (int i = 0; i < kCases; ++i) {
     const auto c = get("bulk-" + std::to_string(i));
+    ASSERT_EQ(c["attempts"].size(), 3u) << c.dump(1);
+    for (const auto& a : c["attempts"]) {
+      EXPECT_EQ(a["status"], "SUCCEEDED");
+      attempts_by_worker[a["worker_id"]]++;
+    }
+    if (i % 37 != 0) continue;
     std::vector<std::string> statuses;
     for (const auto& h : c["history"]) statuses.push_back(h["status"]);
     EXPECT_EQ(statuses.front(), "QUEUED");
     EXPECT_EQ(statuses.back(), "COMPLETED");
     EXPECT_EQ(std::count(statuses.begin(), statuses.end(), "EXECUTING"), 3) << c.dump(1);
-    ASSERT_EQ(c["attempts"].size(), 3u);
-    for (const auto& a : c["attempts"]) {
-      EXPECT_EQ(a["status"], "SUCCEEDED");
-      workers_used.insert(a["worker_id"]);
-    }
   }
-  EXPECT_EQ(workers_used.size(), 2u);
+  EXPECT_EQ(attempts_by_worker.size(), 2u);
+  EXPECT_GT(attempts_by_worker["w1"], 0);
+  EXPECT_GT(attempts_by_worker["w2"], 0);
 }
 
 TEST_F(Cases, AFlakyStepSucceedsOnItsThirdAttemptAndAHopelessOneFails) {
