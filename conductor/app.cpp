@@ -44,11 +44,13 @@ Status ConductorApp::start() {
   options.also_consume = {amqp::kIntakeQueue};
   transport_ = std::make_unique<amqp::RabbitTransport>(
       options, [this](amqp::Delivery d) { on_delivery(std::move(d)); });
+  // How other threads hand work to the core strand.
+  const auto post = [this](std::function<void()> f) { asio::post(io_, std::move(f)); };
   pipeline_ = std::make_unique<EventPipeline>(*store_, *transport_, *workers_);
-  pipeline_->set_post([this](std::function<void()> f) { asio::post(io_, std::move(f)); });
+  pipeline_->set_post(post);
 
   cases_ = std::make_unique<CaseScheduler>(*store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
-                                           [this](std::function<void()> f) { asio::post(io_, std::move(f)); });
+                                           post);
   pipeline_->set_case_scheduler(cases_.get());
   std::map<std::string, TaskDefinition> tasks = config_.checks;
   tasks.insert(config_.maintenance.begin(), config_.maintenance.end());
@@ -89,7 +91,7 @@ Status ConductorApp::start() {
   // Resends in-flight steps: published once the transport connects.
   if (auto st = cases_->load(); !st) return st;
   if (auto st = pipeline_->flush(); !st) return st;
-  strand_call_ = std::make_unique<StrandCall>(io_, *pipeline_);
+  strand_call_ = std::make_unique<StrandCall>(post, *pipeline_);
   case_service_ = std::make_unique<StrandCaseService>(*strand_call_, *cases_);
   ops_service_ = std::make_unique<StrandOpsService>(*strand_call_, *tasks_, *alerting_, clock_);
   log->info("{} workflows configured; {} unfinished cases", config_.workflows.size(), cases_->active_count());

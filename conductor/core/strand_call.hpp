@@ -1,8 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -19,7 +17,10 @@ namespace baton::conductor {
 // is refused as unavailable, also one already waiting for the strand.
 class StrandCall {
  public:
-  StrandCall(boost::asio::io_context& io, EventPipeline& pipeline) : io_(io), pipeline_(pipeline) {}
+  // Runs a callback on the core strand.
+  using Post = std::function<void(std::function<void()>)>;
+
+  StrandCall(Post post, EventPipeline& pipeline) : post_(std::move(post)), pipeline_(pipeline) {}
 
   void close() { closed_ = true; }
 
@@ -27,11 +28,12 @@ class StrandCall {
   Result<T> operator()(std::function<Result<T>()> work) {
     // The strand answers in microseconds; the timeout only guards against a wedged one.
     constexpr std::chrono::seconds kAnswerTimeout{15};
+    constexpr std::chrono::milliseconds kCloseCheck{20};
     const Error closed = make_error(Errc::unavailable, "the conductor is shutting down; try again when it is back");
     if (closed_) return closed;
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
-    boost::asio::post(io_, [this, promise, closed, work = std::move(work)] {
+    post_([this, promise, closed, work = std::move(work)] {
       if (closed_) {
         promise->set_value(closed);
         return;
@@ -49,8 +51,16 @@ class StrandCall {
       }
       promise->set_value(std::move(result));
     });
-    if (future.wait_for(kAnswerTimeout) != std::future_status::ready)
-      return make_error(Errc::unavailable, "the conductor did not answer in time");
+    // A call that got past the first check just as the conductor began to
+    // stop waits behind the shutdown, which joins this very thread (the HTTP
+    // server's): it gives up once close() has run. close() runs on the
+    // strand, so by then any call the strand took before it has answered.
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerTimeout;
+    while (future.wait_for(kCloseCheck) != std::future_status::ready) {
+      if (closed_) return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready ? future.get() : closed;
+      if (std::chrono::steady_clock::now() >= deadline)
+        return make_error(Errc::unavailable, "the conductor did not answer in time");
+    }
     return future.get();
   }
 
@@ -65,7 +75,7 @@ class StrandCall {
   }
 
  private:
-  boost::asio::io_context& io_;
+  Post post_;
   EventPipeline& pipeline_;
   std::atomic<bool> closed_{false};
 };
