@@ -443,6 +443,27 @@ TEST_F(JobControllerTest, JobThatEndedWhileNoWorkerRanIsReported) {
   EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED);
 }
 
+TEST_F(JobControllerTest, AtStartExitFilesOfReportedJobsAreSweptAndAnAdoptedJobsIsKept) {
+  const std::string go = path("go");
+  make().run_step(step("c1", "wait_for", {{"file", go}, {"code", "0"}}));
+  auto started = events_.started("c1");
+  controller_.reset();
+  std::ofstream(go) << "go";
+  ASSERT_TRUE(wait_until([&] { return process_gone(static_cast<pid_t>(started.pid())); }));
+  // Left by a worker that died between reporting jobs and removing their files.
+  const fs::path jobs_dir = dir_ / "state" / "jobs";
+  std::ofstream(jobs_dir / "old-0-1.exit") << "0 0 0 0\n";
+  std::ofstream(jobs_dir / "old-0-2.exit.tmp") << "0";
+  size_t files_before = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(jobs_dir)) ++files_before;
+  ASSERT_EQ(files_before, 3u) << "c1's own exit file and the two leftovers";
+
+  make();
+  EXPECT_FALSE(fs::exists(jobs_dir / "old-0-1.exit"));
+  EXPECT_FALSE(fs::exists(jobs_dir / "old-0-2.exit.tmp"));
+  EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED) << "its exit file was read, not swept";
+}
+
 TEST_F(JobControllerTest, SupervisorKilledMeansJobLost) {
   auto& jobs = make();
   jobs.run_step(step("c1", "wait_for", {{"file", path("never")}, {"code", "0"}}));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <system_error>
 #include <vector>
 
@@ -105,6 +106,7 @@ Status JobController::start() {
   auto log = log::logger("jobs");
   std::lock_guard lock(mu_);
   store_.emplace(std::move(store).value());
+  sweep_stray_exit_files(dir / "jobs", *left);
   for (auto& record : *left) {
     log->info("adopting step {} (supervisor pid {}, job pid {})", record.key.text(), record.supervisor_pid,
               record.job_pid);
@@ -122,6 +124,25 @@ Status JobController::start() {
   refill_spare_locked();
   watcher_ = std::thread([this] { watch_loop(); });
   return {};
+}
+
+// Exit files of jobs already reported, left by a worker that died before it
+// removed them (and their half-written .tmp files). Only the adopted jobs'
+// files are still wanted; nothing else writes there while no worker runs.
+void JobController::sweep_stray_exit_files(const fs::path& jobs_dir, const std::vector<JobRecord>& adopted) {
+  std::set<std::string> wanted;
+  for (const auto& record : adopted) {
+    wanted.insert(record.exit_path);
+    wanted.insert(record.exit_path + ".tmp");
+  }
+  std::error_code ec;
+  size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(jobs_dir, ec)) {
+    if (!entry.is_regular_file(ec) || wanted.count(entry.path().string())) continue;
+    if (fs::remove(entry.path(), ec)) ++removed;
+  }
+  if (ec) log::logger("jobs")->warn("sweeping {}: {}", jobs_dir.string(), ec.message());
+  if (removed > 0) log::logger("jobs")->info("{} exit files of jobs already reported removed", removed);
 }
 
 v1::StepRef JobController::step_ref(const JobKey& key) const {
