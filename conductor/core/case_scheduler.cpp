@@ -373,17 +373,14 @@ void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, boo
       });
     };
   }
-  outbox_.emplace_back(std::move(message), std::move(done));
+  outbox_.add(std::move(message), std::move(done));
 }
 
-void CaseScheduler::release_outbox() {
-  auto pending = std::exchange(outbox_, {});
-  for (auto& [message, done] : pending) transport_.publish(std::move(message), std::move(done));
-}
+void CaseScheduler::release_outbox() { outbox_.release(); }
 
 void CaseScheduler::discard_outbox() {
-  if (!outbox_.empty()) log_->warn("{} commands dropped with a failed commit; they are sent again on restart", outbox_.size());
-  outbox_.clear();
+  if (const size_t dropped = outbox_.discard(); dropped > 0)
+    log_->warn("{} commands dropped with a failed commit; they are sent again on restart", dropped);
 }
 
 void CaseScheduler::send_run_step(const Active& a) {

@@ -14,6 +14,7 @@
 #include "common/amqp/transport.hpp"
 #include "common/core/clock.hpp"
 #include "conductor/config.hpp"
+#include "conductor/core/command_outbox.hpp"
 #include "conductor/core/case_service.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/store/conductor_store.hpp"
@@ -148,7 +149,7 @@ class CaseScheduler {
   std::function<void(const CaseRecord&)> change_listener_;
   std::function<void(const std::string&, std::chrono::milliseconds)> step_listener_;
   std::map<std::string, Usage> usage_;
-  std::vector<std::pair<amqp::OutgoingMessage, amqp::PublishCallback>> outbox_;
+  CommandOutbox outbox_{transport_};
   std::shared_ptr<spdlog::logger> log_;
   // Cleared on destruction so late publish callbacks don't touch a dead scheduler.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -201,17 +201,19 @@ void EventPipeline::ack_batch() {
   for (const auto& r : batch_) transport_.ack(r);
 }
 
+void EventPipeline::release_commands(bool committed) {
+  if (cases_) committed ? cases_->release_outbox() : cases_->discard_outbox();
+  if (tasks_) committed ? tasks_->release_outbox() : tasks_->discard_outbox();
+}
+
 Status EventPipeline::flush() {
   if (!store_.in_batch()) {
-    if (cases_) cases_->release_outbox();
+    release_commands(true);
     for (const auto& listener : commit_listeners_) listener(true);
     return {};
   }
   Status committed = store_.commit_batch();
-  if (cases_) {
-    if (committed) cases_->release_outbox();
-    else cases_->discard_outbox();
-  }
+  release_commands(committed.ok());
   for (const auto& listener : commit_listeners_) listener(committed.ok());
   if (!committed) {
     stats_.commit_failures++;

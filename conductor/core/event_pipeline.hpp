@@ -94,6 +94,8 @@ class EventPipeline {
   Status apply(const amqp::Delivery& delivery);
   Status apply_intake(const amqp::Delivery& delivery, const v1::Envelope& envelope);
   void reply(const amqp::Delivery& request, const std::string& case_id, bool accepted, const std::string& reason);
+  // Publishes the commands the batch decided, or drops them with it.
+  void release_commands(bool committed);
 
   ConductorStore& store_;
   amqp::Transport& transport_;

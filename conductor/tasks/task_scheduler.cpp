@@ -188,11 +188,17 @@ Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker
   // The queue drops a request nobody took in time (DESIGN.md: check requests carry a TTL).
   message.expiration = std::max(std::chrono::milliseconds(1000),
                                 std::chrono::duration_cast<std::chrono::milliseconds>(expires_at - now));
-  transport_.publish(std::move(message), [log = log_, command_id](amqp::PublishOutcome outcome) {
+  outbox_.add(std::move(message), [log = log_, command_id](amqp::PublishOutcome outcome) {
     if (outcome != amqp::PublishOutcome::confirmed)
       log->warn("request {} was not delivered ({})", command_id, amqp::to_string(outcome));
   });
   return {};
+}
+
+void TaskScheduler::discard_outbox() {
+  // Their runs were not recorded either: the schedules fire them again.
+  if (const size_t dropped = outbox_.discard(); dropped > 0)
+    log_->warn("{} requests dropped with a failed commit", dropped);
 }
 
 Status TaskScheduler::on_check_result(const v1::CheckResult& r) {

@@ -10,6 +10,7 @@
 #include "baton/envelope.pb.h"
 #include "common/amqp/transport.hpp"
 #include "common/core/clock.hpp"
+#include "conductor/core/command_outbox.hpp"
 #include "conductor/core/worker_registry.hpp"
 #include "conductor/schedule/schedule_book.hpp"
 #include "conductor/schedule/schedule_store.hpp"
@@ -60,6 +61,11 @@ class TaskScheduler {
   // Sends what is due and records the schedules' history.
   Status tick();
 
+  // Requests wait until the batch that recorded them is committed (see
+  // CommandOutbox); the caller of commit publishes or drops them.
+  void release_outbox() { outbox_.release(); }
+  void discard_outbox();
+
   // Sends a task to one worker, or to every online worker it targets when
   // worker_id is empty. dry_run overrides the task's own (maintenance only).
   Result<std::vector<TriggeredRun>> run_now(TaskDefinition::Kind kind, const std::string& name,
@@ -97,6 +103,7 @@ class TaskScheduler {
 
   ConductorStore& store_;
   amqp::Transport& transport_;
+  CommandOutbox outbox_{transport_};
   WorkerRegistry& workers_;
   const Clock& clock_;
   std::map<std::string, TaskDefinition> tasks_;  // by "check:<name>" / "maintenance:<name>"

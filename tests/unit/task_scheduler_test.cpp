@@ -61,6 +61,7 @@ class TaskSchedulerTest : public ::testing::Test {
   // Commands published since the last call, decoded, with their routing keys.
   std::vector<std::pair<std::string, v1::Envelope>> sent() {
     std::vector<std::pair<std::string, v1::Envelope>> out;
+    scheduler_->release_outbox();  // as after the batch's commit
     const auto all = transport_.published();
     for (size_t i = seen_; i < all.size(); ++i)
       out.emplace_back(all[i].message.routing_key, codec::decode(all[i].message.body, all[i].message.content_type).value());
@@ -101,6 +102,23 @@ class TaskSchedulerTest : public ::testing::Test {
     std::remove(db_path_.c_str());
   }
 };
+
+TEST_F(TaskSchedulerTest, RequestsGoOutWithTheCommitThatRecordedThemAndNotWithoutIt) {
+  add_worker("gpu-1", {"gpu"});
+  ASSERT_TRUE(scheduler_->tick().ok());
+  auto run = scheduler_->run_now(TaskDefinition::Kind::maintenance, "tmp_cleanup", "gpu-1", true);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_TRUE(transport_.published().empty()) << "nothing out before the commit";
+  scheduler_->discard_outbox();  // the batch was rolled back
+  scheduler_->release_outbox();
+  EXPECT_TRUE(transport_.published().empty()) << "a dropped request never goes out";
+
+  clock_.advance(2min);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_TRUE(transport_.published().empty());
+  scheduler_->release_outbox();
+  EXPECT_EQ(transport_.published().size(), 1u) << "the next scheduled check, once committed";
+}
 
 TEST_F(TaskSchedulerTest, AScheduledCheckGoesToEveryOnlineWorkerItTargetsWithAnExpiry) {
   add_worker("gpu-1", {"gpu"});
