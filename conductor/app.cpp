@@ -198,17 +198,21 @@ void ConductorApp::schedule_sweep() {
     if (hearing.stalled)
       log::logger("core")->warn("the core thread ran {} ms late; worker silence is judged once its events are in",
                                 hearing.stalled->count());
+    const auto failed = [this](const char* what, const Error& e) {
+      log::logger("core")->error("{} failed: {}", what, e.message);
+      if (e.code == Errc::database) pipeline_->database_failed(e);
+    };
     if (hearing.judge) {
       auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
-      if (!gone) log::logger("core")->error("offline sweep failed: {}", gone.error().message);
-      if (auto st = cases_->tick(); !st) log::logger("cases")->error("case tick failed: {}", st.error().message);
+      if (!gone) failed("offline sweep", gone.error());
+      if (auto st = cases_->tick(); !st) failed("case tick", st.error());
     }
     auto ticked = pipeline_->within_batch([this]() -> Result<bool> {
       alerting_->tick();
       if (auto st = tasks_->tick(); !st) return st.error();
       return true;
     });
-    if (!ticked) log::logger("tasks")->error("schedule tick failed: {}", ticked.error().message);
+    if (!ticked) failed("schedule tick", ticked.error());
     (void)pipeline_->flush();
     keeper_->tick();
     (void)pipeline_->flush();

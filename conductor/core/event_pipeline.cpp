@@ -159,7 +159,7 @@ bool EventPipeline::handle(amqp::Delivery delivery) {
       // A failed statement leaves the rest of the transaction intact.
       log_->error("database error applying {}: {}; message requeued", delivery.type, st.error().message);
       transport_.reject(amqp::ref(delivery), true);
-      if (database_failure_) database_failure_(st.error());
+      database_failed(st.error());
       return first;
     }
     log_->warn("dead-lettering message {} from {} ({}): {}", delivery.message_id, delivery.routing_key,
@@ -220,7 +220,7 @@ Status EventPipeline::flush() {
     log_->error("commit of {} events failed: {}; they will be redelivered", batch_.size(), committed.error().message);
     for (const auto& r : batch_) transport_.reject(r, true);
     batch_.clear();
-    if (database_failure_) database_failure_(committed.error());
+    database_failed(committed.error());
     return committed;
   }
   stats_.batches++;

@@ -62,6 +62,11 @@ class EventPipeline {
   void set_database_failure_handler(std::function<void(const Error&)> handler) {
     database_failure_ = std::move(handler);
   }
+  // For writes outside an event (timer ticks, API calls): a database error
+  // there leaves memory ahead of the database just the same.
+  void database_failed(const Error& error) {
+    if (database_failure_) database_failure_(error);
+  }
 
   // From any thread (the transport's consumer): queues the delivery and, only
   // when the inbox was empty, posts one drain onto the core strand. A burst of

@@ -121,6 +121,34 @@ TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEven
   EXPECT_EQ(sys.worker("doomed")["hostname"], "doomed-host");
 }
 
+// A database error in a timer's work (here the offline sweep) leaves memory
+// ahead of the database as much as one in an event does: the worker would
+// stay online in the database for good.
+TEST(System, ADatabaseErrorInTheOfflineSweepStopsTheConductor) {
+  System sys("sweepfail");
+  sys.start_conductor();  // creates the schema
+  ASSERT_EQ(sys.stop_conductor(), 0) << sys.conductor().output();
+  const auto db_path = (sys.dir() / "baton.db").string();
+  {
+    auto db = sqlite::Database::open(db_path);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(db->exec("CREATE TRIGGER sabotage_offline BEFORE UPDATE ON workers "
+                         "WHEN NEW.id = 'doomed' AND NEW.status = 'offline' "
+                         "BEGIN SELECT RAISE(ABORT, 'sabotaged'); END;")
+                    .ok());
+  }
+  sys.start_conductor();
+  // One heartbeat, then silence: the sweep calls it offline and cannot write that.
+  testing::mgmt_publish(sys.broker().vhost, amqp::kEventsExchange, "event.heartbeat.doomed",
+                        R"({"message_id":"d1","worker_heartbeat":{"worker_id":"doomed","sequence":"1",)"
+                        R"("heartbeat_interval_ms":100,"hostname":"doomed-host"}})",
+                        "application/json");
+  const auto status = sys.conductor().wait_exit(15s);
+  ASSERT_TRUE(status.has_value()) << "still running: " << sys.conductor().output();
+  EXPECT_EQ(*status, kExitDatabaseFailed) << sys.conductor().output();
+  EXPECT_NE(sys.conductor().output().find("offline sweep failed"), std::string::npos) << sys.conductor().output();
+}
+
 TEST(System, KilledWorkerIsShownOfflineAfterMissedHeartbeats) {
   System sys("killed");
   sys.start_conductor();

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "common/amqp/fake_transport.hpp"
@@ -60,6 +61,19 @@ TEST_F(StrandCallTest, AnswersWithTheWorkDoneOnTheStrand) {
   const auto r = answer.get();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, 42);
+}
+
+TEST_F(StrandCallTest, ADatabaseErrorInTheWorkIsReportedAsADatabaseFailure) {
+  std::optional<Error> reported;
+  pipeline_->set_database_failure_handler([&](const Error& e) { reported = e; });
+  auto answer = std::async(std::launch::async, [&] {
+    return call_->operator()<int>([]() -> Result<int> { return make_error(Errc::database, "disk I/O error"); });
+  });
+  wait_for_post();
+  run_queued();
+  EXPECT_FALSE(answer.get().ok());
+  ASSERT_TRUE(reported.has_value()) << "memory may be ahead of the database: the conductor must stop";
+  EXPECT_EQ(reported->message, "disk I/O error");
 }
 
 // The HTTP thread's call is queued behind the shutdown, which is busy joining
