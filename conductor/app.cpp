@@ -17,7 +17,8 @@ namespace asio = boost::asio;
 ConductorApp::ConductorApp(ConductorConfig config)
     : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM),
       sweep_timer_(io_),
-      hearing_(std::max<std::chrono::milliseconds>(config_.workers.sweep_interval, std::chrono::milliseconds(250))) {}
+      hearing_(std::max<std::chrono::milliseconds>(config_.workers.sweep_interval, std::chrono::milliseconds(250)),
+               config_.broker.reconnect_max) {}
 
 ConductorApp::~ConductorApp() {
   if (http_) http_->stop();
@@ -49,8 +50,11 @@ Status ConductorApp::start() {
   pipeline_ = std::make_unique<EventPipeline>(*store_, *transport_, *workers_);
   pipeline_->set_post(post);
 
-  cases_ = std::make_unique<CaseScheduler>(*store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
-                                           post);
+  // Its posted work (a RunStep the broker returned) decides and writes, so
+  // it commits and sends what it decided at once, not with the next batch.
+  cases_ = std::make_unique<CaseScheduler>(
+      *store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
+      [this](std::function<void()> f) { asio::post(io_, [this, f = std::move(f)] { (void)in_batch(f); }); });
   pipeline_->set_case_scheduler(cases_.get());
   std::map<std::string, TaskDefinition> tasks = config_.checks;
   tasks.insert(config_.maintenance.begin(), config_.maintenance.end());
@@ -70,15 +74,20 @@ Status ConductorApp::start() {
     log::flush_logging();
     std::_Exit(kExitDatabaseFailed);  // no destructor may write anything more to the database
   });
+  alerting_->set_database_failure_handler([this](const Error& e) { pipeline_->database_failed(e); });
   tasks_->set_maintenance_listener([this](const v1::MaintenanceResult& r) { alerting_->on_maintenance_result(r); });
   tasks_->set_hold([this](const std::string&, const std::string& target, TimePoint now) {
     return alerting_->holds(target, now);
   });
   workers_->set_status_listener([this](const WorkerRecord& w) {
-    if (auto st = cases_->on_worker_status(w); !st)
+    if (auto st = cases_->on_worker_status(w); !st) {
       log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
-    if (auto st = tasks_->refresh_worker(w); !st)
+      if (st.error().code == Errc::database) pipeline_->database_failed(st.error());
+    }
+    if (auto st = tasks_->refresh_worker(w); !st) {
       log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
+      if (st.error().code == Errc::database) pipeline_->database_failed(st.error());
+    }
     alerting_->on_worker(w);
     events_->publish("worker", nlohmann::json{{"id", w.id}, {"online", w.online}}.dump());
   });
@@ -190,12 +199,13 @@ void ConductorApp::schedule_sweep() {
   sweep_timer_.async_wait([this, due = sweep_timer_.expiry()](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     const Hearing::Verdict hearing =
-        hearing_.round(transport_->connected(), std::chrono::steady_clock::now() - due, clock_.now());
+        hearing_.round(transport_->connected(), transport_->stats().reconnects.load(),
+                       std::chrono::steady_clock::now() - due, clock_.now());
     if (hearing.excuse_until) {
       workers_->excuse_silence_until(*hearing.excuse_until);
       cases_->excuse_silence_until(*hearing.excuse_until);
     }
-    if (hearing.stalled)
+    if (hearing.stalled && !hearing.judge)
       log::logger("core")->warn("the core thread ran {} ms late; worker silence is judged once its events are in",
                                 hearing.stalled->count());
     const auto failed = [this](const char* what, const Error& e) {

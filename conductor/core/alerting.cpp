@@ -89,6 +89,7 @@ Status Alerting::apply(const alerts::EngineOutput& output) {
   if (output.empty()) return {};
   if (auto st = alert_store_.save(output); !st) {
     log_->error("saving alerts: {}", st.error().message);
+    if (database_failure_) database_failure_(st.error());
     return st;
   }
   for (auto& message : alerts::messages_for(output, clock_.now())) unsent_.push_back(std::move(message));
@@ -119,7 +120,10 @@ void Alerting::after_commit(bool committed) {
 
 void Alerting::save_run(const alerts::RemediationRun& run) {
   if (metrics_ && !run.in_flight()) metrics_->remediations.with({run.action, to_string(run.outcome)}).inc();
-  if (auto st = alert_store_.save_remediation(run); !st) log_->error("saving remediation run: {}", st.error().message);
+  if (auto st = alert_store_.save_remediation(run); !st) {
+    log_->error("saving remediation run: {}", st.error().message);
+    if (database_failure_) database_failure_(st.error());
+  }
 }
 
 void Alerting::escalate(const std::string& key, const std::string& reason) {

@@ -70,6 +70,12 @@ class Alerting {
     events_ = std::move(events);
   }
 
+  // A write that failed leaves the engine's memory ahead of the database
+  // (an alert it holds open that was never saved): the conductor must stop.
+  void set_database_failure_handler(std::function<void(const Error&)> handler) {
+    database_failure_ = std::move(handler);
+  }
+
   // Whether a maintenance window holds this worker's schedules now.
   bool holds(const std::string& worker_id, TimePoint now) const;
   const alerts::AlertEngine& engine() const { return engine_; }
@@ -97,6 +103,7 @@ class Alerting {
   std::vector<alerts::NotificationMessage> unsent_;  // decided in the open batch
   ConductorMetrics* metrics_ = nullptr;
   EventSink events_;
+  std::function<void(const Error&)> database_failure_;
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -693,7 +693,9 @@ std::optional<std::string> CaseScheduler::stuck_reason(const Active& a, TimePoin
   if (!wf) return std::nullopt;
   const std::string& worker = a.attempt->worker_id;
   const TimePoint since = a.attempt->started_at.value_or(a.attempt->dispatched_at);
-  if (now - since > wf->steps[a.record.current_step].timeout + config_.stuck_grace)
+  // The grace counts only while the conductor could hear the result come.
+  if (now - since > wf->steps[a.record.current_step].timeout + config_.stuck_grace &&
+      now - heard_since_ > config_.stuck_grace)
     return "stuck: no result from " + worker + " " + seconds_text(config_.stuck_grace) + " past the step's timeout";
   // Only a running job on a worker that is online owes us heartbeats: an
   // offline worker's steps follow on_worker_lost, and the timeout above.

@@ -12,13 +12,16 @@ namespace baton::conductor {
 // listening: with the broker link down, or with the core thread stalled (a
 // long commit or checkpoint, the whole process descheduled), heartbeats wait
 // in the queue, and judging then calls live workers offline and requeues
-// the cases they are still running.
+// the cases they are still running. After an outage the workers need their
+// own reconnect too, so silence counts from the link's return plus the
+// reconnect back-off they share with the conductor.
 class Hearing {
  public:
   struct Verdict {
     // Silence may be judged this round (worker offline sweep, job heartbeats).
     bool judge = false;
-    // Silence before this does not count: the link has just come back.
+    // Silence before this does not count: the link has just come back (the
+    // workers' reconnect allowance is included, so it may lie ahead).
     std::optional<TimePoint> excuse_until;
     // The round ran this late, past the stall limit (for the log).
     std::optional<std::chrono::milliseconds> stalled;
@@ -26,14 +29,19 @@ class Hearing {
 
   // A round that runs more than `stall_limit` after it was due was held up;
   // the one after it judges, once the events held up with it are applied.
-  explicit Hearing(std::chrono::milliseconds stall_limit) : stall_limit_(stall_limit) {}
+  Hearing(std::chrono::milliseconds stall_limit, std::chrono::milliseconds rejoin_allowance)
+      : stall_limit_(stall_limit), rejoin_allowance_(rejoin_allowance) {}
 
-  // `linked`: the broker link is up now. `late`: how long after its due time
-  // this round runs. `now`: the clock silence is counted on.
-  Verdict round(bool linked, std::chrono::steady_clock::duration late, TimePoint now);
+  // `linked`: the broker link is up now. `reconnects`: the transport's count
+  // of reconnects, so an outage between two rounds is not missed. `late`:
+  // how long after its due time this round runs. `now`: the clock silence
+  // is counted on.
+  Verdict round(bool linked, uint64_t reconnects, std::chrono::steady_clock::duration late, TimePoint now);
 
  private:
   std::chrono::milliseconds stall_limit_;
+  std::chrono::milliseconds rejoin_allowance_;
+  uint64_t reconnects_ = 0;
   bool deaf_ = true;  // not linked yet at start
   bool judged_last_ = true;
 };

@@ -196,7 +196,8 @@ Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker
 }
 
 void TaskScheduler::discard_outbox() {
-  // Their runs were not recorded either: the schedules fire them again.
+  // Their runs were not recorded either; the database failure handler stops
+  // the conductor, and after the restart the schedules fire them again.
   if (const size_t dropped = outbox_.discard(); dropped > 0)
     log_->warn("{} requests dropped with a failed commit", dropped);
 }

@@ -512,6 +512,23 @@ TEST_F(CaseSchedulerTest, JobHeartbeatsTheConductorCouldNotHearAreNotCountedMiss
   EXPECT_NE(stored("c1").message.find("has not reported the job"), std::string::npos) << stored("c1").message;
 }
 
+TEST_F(CaseSchedulerTest, AResultTheConductorCouldNotHearGetsTheWholeGraceOnceItCan) {
+  CasesConfig config;
+  config.stuck_grace = 60s;
+  make_scheduler(config);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  clock_.advance(60s + 2min);  // past the step's 60 s timeout + grace; the broker was away all along
+  scheduler_->excuse_silence_until(clock_.now());
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_EQ(stored("c1").status, CaseStatus::executing) << "its StepFinished may be on the way";
+  clock_.advance(61s);
+  ASSERT_TRUE(scheduler_->tick().ok());
+  EXPECT_NE(stored("c1").message.find("stuck"), std::string::npos) << stored("c1").message;
+  EXPECT_EQ(store_->step_attempts("c1").value()[0].status, AttemptStatus::lost);
+}
+
 TEST_F(CaseSchedulerTest, AWorkerBackFromAStopIsNotJudgedStuckBeforeItsFirstHeartbeat) {
   run_c1_with_job_heartbeats();
   stop_w1_leaving_jobs();

@@ -449,18 +449,20 @@ TEST_F(JobControllerTest, AtStartExitFilesOfReportedJobsAreSweptAndAnAdoptedJobs
   auto started = events_.started("c1");
   controller_.reset();
   std::ofstream(go) << "go";
-  ASSERT_TRUE(wait_until([&] { return process_gone(static_cast<pid_t>(started.pid())); }));
-  // Left by a worker that died between reporting jobs and removing their files.
   const fs::path jobs_dir = dir_ / "state" / "jobs";
+  ASSERT_TRUE(wait_until([&] { return fs::exists(jobs_dir / "c1-0-1.exit"); })) << "the supervisor records the end";
+  // Left by a worker that died between reporting jobs and removing their files.
+  std::ofstream(jobs_dir / "notes.txt") << "not ours to remove";
   std::ofstream(jobs_dir / "old-0-1.exit") << "0 0 0 0\n";
   std::ofstream(jobs_dir / "old-0-2.exit.tmp") << "0";
   size_t files_before = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(jobs_dir)) ++files_before;
-  ASSERT_EQ(files_before, 3u) << "c1's own exit file and the two leftovers";
+  ASSERT_EQ(files_before, 4u) << "c1's own exit file, the two leftovers and a stranger";
 
   make();
   EXPECT_FALSE(fs::exists(jobs_dir / "old-0-1.exit"));
   EXPECT_FALSE(fs::exists(jobs_dir / "old-0-2.exit.tmp"));
+  EXPECT_TRUE(fs::exists(jobs_dir / "notes.txt")) << "only exit files are swept";
   EXPECT_EQ(events_.finished("c1").outcome(), v1::StepFinished::SUCCEEDED) << "its exit file was read, not swept";
 }
 

@@ -130,16 +130,23 @@ Status JobController::start() {
 // removed them (and their half-written .tmp files). Only the adopted jobs'
 // files are still wanted; nothing else writes there while no worker runs.
 void JobController::sweep_stray_exit_files(const fs::path& jobs_dir, const std::vector<JobRecord>& adopted) {
+  // By name: the state_dir may be spelled differently than when a job began.
   std::set<std::string> wanted;
   for (const auto& record : adopted) {
-    wanted.insert(record.exit_path);
-    wanted.insert(record.exit_path + ".tmp");
+    const std::string name = fs::path(record.exit_path).filename().string();
+    wanted.insert(name);
+    wanted.insert(name + ".tmp");
   }
+  const auto ends_with = [](const std::string& text, std::string_view tail) {
+    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  };
   std::error_code ec;
   size_t removed = 0;
-  for (const auto& entry : fs::directory_iterator(jobs_dir, ec)) {
-    if (!entry.is_regular_file(ec) || wanted.count(entry.path().string())) continue;
-    if (fs::remove(entry.path(), ec)) ++removed;
+  for (fs::directory_iterator it(jobs_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!(ends_with(name, ".exit") || ends_with(name, ".exit.tmp")) || wanted.count(name)) continue;
+    std::error_code removing;
+    if (fs::remove(it->path(), removing)) ++removed;
   }
   if (ec) log::logger("jobs")->warn("sweeping {}: {}", jobs_dir.string(), ec.message());
   if (removed > 0) log::logger("jobs")->info("{} exit files of jobs already reported removed", removed);
