@@ -93,6 +93,27 @@ class Cases : public ::testing::Test {
     return pid;
   }
 
+  // A two-second step running on w1, and when w1 last changed status.
+  struct Napping {
+    pid_t napper = 0;
+    std::string online_since;
+  };
+  Napping start_napping(const std::string& id) {
+    submit(id, "slow", {{"nap", "2"}});
+    EXPECT_TRUE(eventually([&] { return status(id) == "EXECUTING" && recorded_pid(id) > 0; }, 30s));
+    return {recorded_pid(id), sys_->worker("w1")["status_changed_at"]};
+  }
+  // It completed in its one attempt and w1 was never called offline.
+  void expect_finished_once_on_a_worker_never_offline(const std::string& id, const Napping& n) {
+    ASSERT_TRUE(eventually([&] { return status(id) == "COMPLETED"; }, 60s)) << get(id).dump(1);
+    const auto c = get(id);
+    ASSERT_EQ(c["attempts"].size(), 1u) << c.dump(1);
+    EXPECT_EQ(c["attempts"][0]["status"], "SUCCEEDED");
+    const auto w = sys_->worker("w1");
+    EXPECT_EQ(w["status"], "online");
+    EXPECT_EQ(w["status_changed_at"], n.online_since) << "never called offline: " << w.dump(1);
+  }
+
   std::unique_ptr<System> sys_;
   std::string marker_;
   std::map<std::string, testing::ChildProcess*> workers_;
@@ -169,25 +190,17 @@ TEST_F(Cases, CancelAndTimeoutKillTheWholeProcessTree) {
 // called offline for that, and the case they run is not taken from them.
 TEST_F(Cases, ABrokerOutageTakesNoCaseFromAWorkerThatKeptRunningIt) {
   start();
-  submit("outage", "slow", {{"nap", "2"}});
-  ASSERT_TRUE(eventually([&] { return status("outage") == "EXECUTING" && recorded_pid("outage") > 0; }, 30s));
-  const pid_t napper = recorded_pid("outage");
-  const std::string online_since = sys_->worker("w1")["status_changed_at"];
+  const Napping n = start_napping("outage");
+  ASSERT_GT(n.napper, 0);
 
   ASSERT_EQ(testing::broker_ctl({"stop_app"}), 0);
   ASSERT_TRUE(eventually([&] { return sys_->api("/health")["components"]["broker"]["status"] == "down"; }, 20s));
   // The job ends while nobody can hear about it; the outage outlasts the
   // conductor's offline deadline (3 x 300 ms) by the broker's start-up.
-  ASSERT_TRUE(eventually([&] { return !process_alive(napper); }, 10s));
+  ASSERT_TRUE(eventually([&] { return !process_alive(n.napper); }, 10s));
   ASSERT_EQ(testing::broker_ctl({"start_app"}), 0);
 
-  ASSERT_TRUE(eventually([&] { return status("outage") == "COMPLETED"; }, 60s)) << get("outage").dump(1);
-  const auto c = get("outage");
-  ASSERT_EQ(c["attempts"].size(), 1u) << c.dump(1);
-  EXPECT_EQ(c["attempts"][0]["status"], "SUCCEEDED");
-  const auto w = sys_->worker("w1");
-  EXPECT_EQ(w["status"], "online");
-  EXPECT_EQ(w["status_changed_at"], online_since) << "never called offline: " << w.dump(1);
+  expect_finished_once_on_a_worker_never_offline("outage", n);
   EXPECT_EQ(marks().size(), 1u) << "the step ran once";
 }
 
@@ -196,22 +209,15 @@ TEST_F(Cases, ABrokerOutageTakesNoCaseFromAWorkerThatKeptRunningIt) {
 // judges anyone's silence.
 TEST_F(Cases, AConductorHeldUpLongerThanTheOfflineDeadlineCallsNoWorkerOffline) {
   start();
-  submit("held-up", "slow", {{"nap", "2"}});
-  ASSERT_TRUE(eventually([&] { return status("held-up") == "EXECUTING" && recorded_pid("held-up") > 0; }, 30s));
-  const pid_t napper = recorded_pid("held-up");
-  const std::string online_since = sys_->worker("w1")["status_changed_at"];
+  const Napping n = start_napping("held-up");
+  ASSERT_GT(n.napper, 0);
 
   sys_->conductor().signal(SIGSTOP);
-  const bool job_ended = eventually([&] { return !process_alive(napper); }, 10s);  // 2 s, over the 0.9 s deadline
+  const bool job_ended = eventually([&] { return !process_alive(n.napper); }, 10s);  // 2 s, over the 0.9 s deadline
   sys_->conductor().signal(SIGCONT);
   ASSERT_TRUE(job_ended);
 
-  ASSERT_TRUE(eventually([&] { return status("held-up") == "COMPLETED"; }, 30s)) << get("held-up").dump(1);
-  const auto c = get("held-up");
-  ASSERT_EQ(c["attempts"].size(), 1u) << c.dump(1);
-  EXPECT_EQ(c["attempts"][0]["status"], "SUCCEEDED");
-  const auto w = sys_->worker("w1");
-  EXPECT_EQ(w["status_changed_at"], online_since) << "never called offline: " << w.dump(1);
+  expect_finished_once_on_a_worker_never_offline("held-up", n);
 }
 
 TEST_F(Cases, AnUnknownActionIsRefusedByTheWorkerWithTheReason) {

@@ -81,32 +81,41 @@ TEST(System, GarbageOnTheConductorQueueIsDeadLetteredAndTheConductorCarriesOn) {
   EXPECT_EQ(testing::queue_depth(vhost, amqp::kConductorQueue), 0);
 }
 
-TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEvent) {
-  System sys("commitfail");
-  sys.start_conductor();  // creates the schema
-  ASSERT_EQ(sys.stop_conductor(), 0) << sys.conductor().output();
-  // A trigger that makes any transaction writing worker "doomed" fail at its
-  // COMMIT (a deferred foreign key), as a full disk or an I/O error would.
-  const auto db_path = (sys.dir() / "baton.db").string();
-  {
-    auto db = sqlite::Database::open(db_path);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE(db->exec("CREATE TABLE sabotage_parent (id TEXT PRIMARY KEY);"
-                           "CREATE TABLE sabotage (parent TEXT REFERENCES sabotage_parent (id) "
-                           "DEFERRABLE INITIALLY DEFERRED);"
-                           "CREATE TRIGGER sabotage_doomed AFTER INSERT ON workers WHEN NEW.id = 'doomed' "
-                           "BEGIN INSERT INTO sabotage (parent) VALUES ('none'); END;")
-                    .ok());
-  }
+// Runs SQL on a stopped conductor's database (it has created the schema).
+void sabotage(System& sys, const std::string& sql) {
   sys.start_conductor();
-  const auto vhost = sys.broker().vhost;
-  testing::mgmt_publish(vhost, amqp::kEventsExchange, "event.heartbeat.doomed",
+  ASSERT_EQ(sys.stop_conductor(), 0) << sys.conductor().output();
+  auto db = sqlite::Database::open((sys.dir() / "baton.db").string());
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(db->exec(sql).ok()) << sql;
+}
+
+// One heartbeat from worker "doomed" (which announces the interval given),
+// then the conductor must stop with kExitDatabaseFailed.
+void heartbeat_doomed_and_expect_database_exit(System& sys, int interval_ms) {
+  testing::mgmt_publish(sys.broker().vhost, amqp::kEventsExchange, "event.heartbeat.doomed",
                         R"({"message_id":"d1","worker_heartbeat":{"worker_id":"doomed","sequence":"1",)"
-                        R"("heartbeat_interval_ms":60000,"hostname":"doomed-host"}})",
+                        R"("heartbeat_interval_ms":)" + std::to_string(interval_ms) +
+                            R"(,"hostname":"doomed-host"}})",
                         "application/json");
   const auto status = sys.conductor().wait_exit(15s);
   ASSERT_TRUE(status.has_value()) << "still running: " << sys.conductor().output();
   EXPECT_EQ(*status, kExitDatabaseFailed) << sys.conductor().output();
+}
+
+TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEvent) {
+  System sys("commitfail");
+  // A trigger that makes any transaction writing worker "doomed" fail at its
+  // COMMIT (a deferred foreign key), as a full disk or an I/O error would.
+  ASSERT_NO_FATAL_FAILURE(sabotage(sys,
+                                   "CREATE TABLE sabotage_parent (id TEXT PRIMARY KEY);"
+                                   "CREATE TABLE sabotage (parent TEXT REFERENCES sabotage_parent (id) "
+                                   "DEFERRABLE INITIALLY DEFERRED);"
+                                   "CREATE TRIGGER sabotage_doomed AFTER INSERT ON workers WHEN NEW.id = 'doomed' "
+                                   "BEGIN INSERT INTO sabotage (parent) VALUES ('none'); END;"));
+  const auto db_path = (sys.dir() / "baton.db").string();
+  sys.start_conductor();
+  ASSERT_NO_FATAL_FAILURE(heartbeat_doomed_and_expect_database_exit(sys, 60000));
   EXPECT_NE(sys.conductor().output().find("the database refused a write"), std::string::npos)
       << sys.conductor().output();
 
@@ -126,26 +135,13 @@ TEST(System, ACommitTheDatabaseRefusesStopsTheConductorAndARestartAppliesTheEven
 // stay online in the database for good.
 TEST(System, ADatabaseErrorInTheOfflineSweepStopsTheConductor) {
   System sys("sweepfail");
-  sys.start_conductor();  // creates the schema
-  ASSERT_EQ(sys.stop_conductor(), 0) << sys.conductor().output();
-  const auto db_path = (sys.dir() / "baton.db").string();
-  {
-    auto db = sqlite::Database::open(db_path);
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    ASSERT_TRUE(db->exec("CREATE TRIGGER sabotage_offline BEFORE UPDATE ON workers "
-                         "WHEN NEW.id = 'doomed' AND NEW.status = 'offline' "
-                         "BEGIN SELECT RAISE(ABORT, 'sabotaged'); END;")
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(sabotage(sys,
+                                   "CREATE TRIGGER sabotage_offline BEFORE UPDATE ON workers "
+                                   "WHEN NEW.id = 'doomed' AND NEW.status = 'offline' "
+                                   "BEGIN SELECT RAISE(ABORT, 'sabotaged'); END;"));
   sys.start_conductor();
   // One heartbeat, then silence: the sweep calls it offline and cannot write that.
-  testing::mgmt_publish(sys.broker().vhost, amqp::kEventsExchange, "event.heartbeat.doomed",
-                        R"({"message_id":"d1","worker_heartbeat":{"worker_id":"doomed","sequence":"1",)"
-                        R"("heartbeat_interval_ms":100,"hostname":"doomed-host"}})",
-                        "application/json");
-  const auto status = sys.conductor().wait_exit(15s);
-  ASSERT_TRUE(status.has_value()) << "still running: " << sys.conductor().output();
-  EXPECT_EQ(*status, kExitDatabaseFailed) << sys.conductor().output();
+  ASSERT_NO_FATAL_FAILURE(heartbeat_doomed_and_expect_database_exit(sys, 100));
   EXPECT_NE(sys.conductor().output().find("offline sweep failed"), std::string::npos) << sys.conductor().output();
 }
 
