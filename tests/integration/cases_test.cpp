@@ -93,13 +93,13 @@ class Cases : public ::testing::Test {
     return pid;
   }
 
-  // A two-second step running on w1, and when w1 last changed status.
+  // A three-second step running on w1, and when w1 last changed status.
   struct Napping {
     pid_t napper = 0;
     std::string online_since;
   };
   Napping start_napping(const std::string& id) {
-    submit(id, "slow", {{"nap", "2"}});
+    submit(id, "slow", {{"nap", "3"}});
     EXPECT_TRUE(eventually([&] { return status(id) == "EXECUTING" && recorded_pid(id) > 0; }, 30s));
     return {recorded_pid(id), sys_->worker("w1")["status_changed_at"]};
   }
@@ -196,7 +196,7 @@ TEST_F(Cases, ABrokerOutageTakesNoCaseFromAWorkerThatKeptRunningIt) {
   ASSERT_EQ(testing::broker_ctl({"stop_app"}), 0);
   ASSERT_TRUE(eventually([&] { return sys_->api("/health")["components"]["broker"]["status"] == "down"; }, 20s));
   // The job ends while nobody can hear about it; the outage outlasts the
-  // conductor's offline deadline (3 x 300 ms) by the broker's start-up.
+  // conductor's offline deadline (5 x 300 ms) by the broker's start-up.
   ASSERT_TRUE(eventually([&] { return !process_alive(n.napper); }, 10s));
   ASSERT_EQ(testing::broker_ctl({"start_app"}), 0);
 
@@ -213,7 +213,7 @@ TEST_F(Cases, AConductorHeldUpLongerThanTheOfflineDeadlineCallsNoWorkerOffline) 
   ASSERT_GT(n.napper, 0);
 
   sys_->conductor().signal(SIGSTOP);
-  const bool job_ended = eventually([&] { return !process_alive(n.napper); }, 10s);  // 2 s, over the 0.9 s deadline
+  const bool job_ended = eventually([&] { return !process_alive(n.napper); }, 10s);  // 3 s, over the 1.5 s deadline
   sys_->conductor().signal(SIGCONT);
   ASSERT_TRUE(job_ended);
 
@@ -255,8 +255,9 @@ TEST_F(Cases, CasesOfAKilledWorkerFinishOnTheOtherOne) {
   submit("orphan-1", "slow", {{"nap", "1"}});
   submit("orphan-2", "slow", {{"nap", "1"}});
   ASSERT_TRUE(eventually([&] { return status("orphan-1") == "EXECUTING" && status("orphan-2") == "EXECUTING"; }, 30s));
-  start_worker("w2", 2);
+  // Killed first: the other worker must not be there to finish them early.
   workers_["w1"]->signal(SIGKILL);
+  start_worker("w2", 2);
   ASSERT_TRUE(eventually([&] { return status("orphan-1") == "COMPLETED" && status("orphan-2") == "COMPLETED"; }, 60s))
       << get("orphan-1").dump(1);
   for (auto id : {"orphan-1", "orphan-2"}) {
@@ -314,9 +315,9 @@ TEST_F(Cases, TheIntakeQueueTakesJsonAnswersOnReplyToAndDeadLettersRefusals) {
 
 TEST_F(Cases, ARestartedWorkerReadoptsItsJobsAndTheirExitStatusIsNotLost) {
   start(0);
-  // SIGKILL: no goodbye. The worker is back well inside the 3 s offline window.
+  // SIGKILL: no goodbye. The worker is back well inside the 5 s offline window.
   auto* worker = &start_worker("w1", 2, false, "", "1s");
-  submit("survivor", "slow", {{"nap", "2"}});
+  submit("survivor", "slow", {{"nap", "3"}});
   ASSERT_TRUE(eventually([&] { return status("survivor") == "EXECUTING" && recorded_pid("survivor") > 0; }, 30s));
   worker->signal(SIGKILL);
   worker->wait_exit(5s);
@@ -325,7 +326,7 @@ TEST_F(Cases, ARestartedWorkerReadoptsItsJobsAndTheirExitStatusIsNotLost) {
   ASSERT_TRUE(eventually([&] { return status("survivor") == "COMPLETED"; }, 30s)) << get("survivor").dump(1);
 
   // SIGTERM: the job ends while the worker is away; its exit is reported on return.
-  submit("finished-alone", "slow", {{"nap", "1"}});
+  submit("finished-alone", "slow", {{"nap", "3"}});  // outlasts the SIGTERM below
   ASSERT_TRUE(eventually([&] { return status("finished-alone") == "EXECUTING" && recorded_pid("finished-alone") > 0; },
                          30s));
   worker->signal(SIGTERM);
@@ -348,13 +349,14 @@ TEST_F(Cases, ADroppedDirectoryBecomesACaseOnceStableAndNeverTwice) {
   const auto incoming = sys_->dir() / "incoming";
   std::filesystem::create_directories(incoming);
   const std::string intake = "intake:\n  drop:\n    dir: " + incoming.string() +
-                             "\n    workflow: dropped\n    stable_for: 1500ms\n    scan_interval: 100ms\n";
+                             "\n    workflow: dropped\n    stable_for: 3s\n    scan_interval: 100ms\n";
   auto* worker = &start_worker("w1", 2, false, intake);
 
-  // A slow copy: the directory changes every 400 ms for 2.4 s, longer than
-  // stable_for, and must not become a case meanwhile.
+  // A slow copy: the directory changes every 400 ms for 3.6 s, longer than
+  // stable_for, and must not become a case meanwhile (a gap between two
+  // writes has 2.6 s of slack for a loaded machine).
   std::filesystem::create_directories(incoming / "plan-a");
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 9; ++i) {
     std::ofstream(incoming / "plan-a" / "ct.dcm", std::ios::app) << "slice " << i << "\n";
     if (i == 3) std::ofstream(incoming / "plan-a" / "rtplan.dcm") << "plan";
     int code = 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test binary killed by ctest's timeout takes its conductor and
+    // workers with it instead of leaving them to load the tests after it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);

@@ -34,7 +34,7 @@ void System::start_conductor(const std::string& extra_yaml) {
   std::filesystem::remove(port_file);
   std::ofstream(dir_ / "conductor.yaml") << "database:\n  path: " << (dir_ / "baton.db").string()
                                          << "\nhttp:\n  port: 0\n  port_file: " << port_file.string()
-                                         << "\nworkers:\n  missed_heartbeats: 3\n  sweep_interval: 100ms\n"
+                                         << "\nworkers:\n  missed_heartbeats: 5\n  sweep_interval: 100ms\n"
                                          << "broker:\n  heartbeat: 5s\n  reconnect_initial: 100ms\n"
                                          << "  reconnect_max: 1s\nlog:\n  level: debug\n  file: "
                                          << (dir_ / "conductor.log").string() << "\n"
@@ -86,7 +86,7 @@ ChildProcess& System::start_worker(const std::string& id, const std::string& hea
 nlohmann::json System::api(const std::string& path, int* status) const {
   http::Request req;
   req.url = url() + path;
-  req.timeout = 3s;
+  req.timeout = 10s;  // a loaded CI machine, not a slow conductor
   auto res = http::fetch(req);
   if (!res) return nullptr;
   if (status) *status = res->status;
