@@ -426,8 +426,11 @@ from the consumer thread into an inbox and posts one drain onto the core strand 
 commits and acks (one multiple ack) once the inbox is empty, so a lone event is still committed at
 once while batches grow with the backlog (column `after-enqueue`). Full runs on 2026-11-30 gave ratios
 of 0.82, 0.80, 0.78, 0.75, 0.80 (column `supervisor-reuse`, repetitions 0.84, 0.63, 0.80), 0.81, 0.74
-and 0.78 (this run, repetitions 0.71, 0.78, 0.79), with nothing on the ingest path changed among the
-last five: the goal sits at the edge of this machine's run-to-run noise. Turning SQLite's checkpoints off altogether
+and 0.78; on 2026-12-01 an ingest-only run gave 0.76 and this run 0.80 (repetitions 0.80, 0.90, 0.78),
+with nothing on the ingest path changed among the last seven: the goal sits at the edge of this
+machine's run-to-run noise. Acking committed batches together (at 100 deliveries or after 2 ms, an
+experiment) left the ratio where it was (0.76 against 0.76 in back-to-back ingest-only runs), so the
+acks' frames are not what bounds it either. Turning SQLite's checkpoints off altogether
 (an experiment, WAL left to grow) moved the conductor's rate by less than that noise (24.9k vs 26.4k
 msgs/s in back-to-back runs), so checkpoints are not what bounds ingest; the background checkpoint below
 was done for latency.
@@ -459,7 +462,7 @@ with a first fix (skip cases needing a pool and size that just found no room) an
 waiting cases are kept in placement order and the pass stops once no worker has a free slot; with no
 queue it is 0.044 ms. In `bench/profile_cases.sh` the conductor went from 12.4% to 5.5% of the machine.
 
-**Case throughput, step 4: one supervisor for job after job** (this run). In `bench/profile_cases.sh`
+**Case throughput, step 4: one supervisor for job after job** (column `supervisor-reuse`). In `bench/profile_cases.sh`
 (3000 cases) `baton-supervise` was 20% of the machine, more than the `/bin/true` jobs (13%): each job
 cost two execs, and on this VM every exec pays for glibc's `cpuid`-based start-up in hypervisor traps
 (`handle_amd`, `init_cpu_features`). A spare supervisor now reads the next job's description on its
@@ -500,12 +503,18 @@ against a p50 of 0.63: `strace` showed a WAL checkpoint every ~5 s at low load, 
 3-5 ms run inside whichever commit crossed SQLite's 1000-page threshold, on the core strand, and the
 worker's `jobs.db` did the same on its strand. Both databases are now checkpointed by a thread with a
 connection of its own (`Database::checkpoint_in_background`, PASSIVE, never blocking the writer): that
-share's p99 was 1.11 ms in that run and 1.63 ms in this one. Runs of this stage after the change gave
+share's p99 was 1.11 ms in that run and 1.47 ms in this one. Runs of this stage after the change gave
 p99 4.73 ms (column `supervisor-reuse`), 4.88, 5.19, 7.63 (that one with a 65 ms outlier on the
-worker's side), 5.12, 5.81 and 5.74 ms (this run), Celery 6.88, 5.47, 5.40, 5.63, n/a, 5.19 and 5.75
-in the same runs: the goal is met in two of seven and Baton's p99 sits between 4.7 and 5.8 ms apart
-from the outlier, at the edge of the goal and level with Celery's. With 200 samples the p99 is the
-second-worst case, so one slow wake-up moves it.
+worker's side), 5.12, 5.81, 5.74, 5.75 and 5.80 ms (this run), Celery 6.88, 5.47, 5.40, 5.63, n/a,
+5.19, 5.75, 6.17 and 6.34 in the same runs: the goal is met in two of nine and Baton's p99 sits
+between 4.7 and 5.8 ms apart from the outlier, at the edge of the goal and level with or below
+Celery's. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it. A
+system-wide syscall trace of one case (`perf record -a` on syscall tracepoints, 2026-12-01) put the
+~4 ms of a sample as: the broker's two hops about 1.3 ms (persistent messages, durable queues), three
+wake-ups of a sleeping thread (consumer to core, core to publisher, worker consumer to worker core)
+about 0.2 ms each, the conductor's decode, placement and commit about 0.6 ms, the worker's job record
+and log directory about 0.4 ms, and `/bin/date` from `execve` to its output about 1.1 ms: no single
+part of Baton's own path is large enough to take a whole millisecond off the tail.
 
 **Scale.** The first scale probe sent heartbeats only, from `rate × 5` simulated workers, and the
 backlog grew at 5k and 10k msgs/s while the conductor used 40-55% of a core: it applied about 1,200
