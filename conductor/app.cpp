@@ -80,14 +80,8 @@ Status ConductorApp::start() {
     return alerting_->holds(target, now);
   });
   workers_->set_status_listener([this](const WorkerRecord& w) {
-    if (auto st = cases_->on_worker_status(w); !st) {
-      log::logger("cases")->error("reacting to worker {}: {}", w.id, st.error().message);
-      if (st.error().code == Errc::database) pipeline_->database_failed(st.error());
-    }
-    if (auto st = tasks_->refresh_worker(w); !st) {
-      log::logger("tasks")->error("retargeting schedules: {}", st.error().message);
-      if (st.error().code == Errc::database) pipeline_->database_failed(st.error());
-    }
+    if (auto st = cases_->on_worker_status(w); !st) failed("reacting to worker " + w.id, st.error());
+    if (auto st = tasks_->refresh_worker(w); !st) failed("retargeting schedules for " + w.id, st.error());
     alerting_->on_worker(w);
     events_->publish("worker", nlohmann::json{{"id", w.id}, {"online", w.online}}.dump());
   });
@@ -194,6 +188,11 @@ void ConductorApp::on_delivery(amqp::Delivery delivery) {
   pipeline_->enqueue(std::move(delivery));
 }
 
+void ConductorApp::failed(const std::string& what, const Error& error) {
+  log::logger("core")->error("{} failed: {}", what, error.message);
+  pipeline_->database_failed(error);
+}
+
 void ConductorApp::schedule_sweep() {
   sweep_timer_.expires_after(config_.workers.sweep_interval);
   sweep_timer_.async_wait([this, due = sweep_timer_.expiry()](const boost::system::error_code& ec) {
@@ -208,10 +207,6 @@ void ConductorApp::schedule_sweep() {
     if (hearing.stalled && !hearing.judge)
       log::logger("core")->warn("the core thread ran {} ms late; worker silence is judged once its events are in",
                                 hearing.stalled->count());
-    const auto failed = [this](const char* what, const Error& e) {
-      log::logger("core")->error("{} failed: {}", what, e.message);
-      if (e.code == Errc::database) pipeline_->database_failed(e);
-    };
     if (hearing.judge) {
       auto gone = pipeline_->within_batch([this] { return workers_->sweep(); });
       if (!gone) failed("offline sweep", gone.error());

@@ -44,6 +44,9 @@ class ConductorApp {
   // Strand-side writes outside an event (timers, notification outcomes):
   // open the batch, change, commit.
   Status in_batch(std::function<void()> change);
+  // Strand work outside an event that went wrong: logged, and a database
+  // error stops the conductor (EventPipeline::database_failed).
+  void failed(const std::string& what, const Error& error);
   void schedule_sweep();
   void shutdown(const char* why);
 

@@ -62,10 +62,11 @@ class EventPipeline {
   void set_database_failure_handler(std::function<void(const Error&)> handler) {
     database_failure_ = std::move(handler);
   }
-  // For writes outside an event (timer ticks, API calls): a database error
-  // there leaves memory ahead of the database just the same.
+  // For any failure on the strand (an event, a commit, a timer tick, an API
+  // call): a database error leaves memory ahead of the database wherever it
+  // happens, so it goes to the handler; other errors are the caller's.
   void database_failed(const Error& error) {
-    if (database_failure_) database_failure_(error);
+    if (error.code == Errc::database && database_failure_) database_failure_(error);
   }
 
   // From any thread (the transport's consumer): queues the delivery and, only

@@ -44,7 +44,7 @@ class StrandCall {
         return;
       }
       Result<T> result = work();
-      if (!result.ok() && result.error().code == Errc::database) pipeline_.database_failed(result.error());
+      if (!result.ok()) pipeline_.database_failed(result.error());
       Status committed = pipeline_.flush();
       if (result.ok() && !committed.ok()) {
         promise->set_value(committed.error());

@@ -62,6 +62,29 @@ std::map<std::string, std::string> worker_environment() {
 
 JobKey key_of(const std::string& case_id, uint32_t step, uint32_t attempt) { return JobKey{case_id, step, attempt}; }
 
+// Exit files of jobs already reported, left by a worker that died before it
+// removed them (and their half-written .tmp files). Only the adopted jobs'
+// files are still wanted; nothing else writes there while no worker runs.
+void sweep_stray_exit_files(const fs::path& jobs_dir, const std::vector<JobRecord>& adopted) {
+  // By name: the state_dir may be spelled differently than when a job began.
+  std::set<std::string> wanted;
+  for (const auto& record : adopted) {
+    const std::string name = fs::path(record.exit_path).filename().string();
+    wanted.insert(name);
+    wanted.insert(name + ".tmp");
+  }
+  std::error_code ec;
+  size_t removed = 0;
+  for (fs::directory_iterator it(jobs_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!(name.ends_with(".exit") || name.ends_with(".exit.tmp")) || wanted.count(name)) continue;
+    std::error_code removing;
+    if (fs::remove(it->path(), removing)) ++removed;
+  }
+  if (ec) log::logger("jobs")->warn("sweeping {}: {}", jobs_dir.string(), ec.message());
+  if (removed > 0) log::logger("jobs")->info("{} exit files of jobs already reported removed", removed);
+}
+
 }  // namespace
 
 JobController::JobController(JobControllerOptions options, ActionRegistry actions, const Clock& clock, EmitEvent emit)
@@ -124,32 +147,6 @@ Status JobController::start() {
   refill_spare_locked();
   watcher_ = std::thread([this] { watch_loop(); });
   return {};
-}
-
-// Exit files of jobs already reported, left by a worker that died before it
-// removed them (and their half-written .tmp files). Only the adopted jobs'
-// files are still wanted; nothing else writes there while no worker runs.
-void JobController::sweep_stray_exit_files(const fs::path& jobs_dir, const std::vector<JobRecord>& adopted) {
-  // By name: the state_dir may be spelled differently than when a job began.
-  std::set<std::string> wanted;
-  for (const auto& record : adopted) {
-    const std::string name = fs::path(record.exit_path).filename().string();
-    wanted.insert(name);
-    wanted.insert(name + ".tmp");
-  }
-  const auto ends_with = [](const std::string& text, std::string_view tail) {
-    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  std::error_code ec;
-  size_t removed = 0;
-  for (fs::directory_iterator it(jobs_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (!(ends_with(name, ".exit") || ends_with(name, ".exit.tmp")) || wanted.count(name)) continue;
-    std::error_code removing;
-    if (fs::remove(it->path(), removing)) ++removed;
-  }
-  if (ec) log::logger("jobs")->warn("sweeping {}: {}", jobs_dir.string(), ec.message());
-  if (removed > 0) log::logger("jobs")->info("{} exit files of jobs already reported removed", removed);
 }
 
 v1::StepRef JobController::step_ref(const JobKey& key) const {

@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <functional>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -97,7 +96,6 @@ class JobController {
   void emit_finished(const JobRecord& record);
   void reject(const v1::RunStep& command, const std::string& reason);
   void reject(const JobKey& key, const std::string& action, const std::string& reason);
-  static void sweep_stray_exit_files(const std::filesystem::path& jobs_dir, const std::vector<JobRecord>& adopted);
   v1::StepRef step_ref(const JobKey& key) const;
   unsigned used_slots_locked() const;
 
