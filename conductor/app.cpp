@@ -51,10 +51,18 @@ Status ConductorApp::start() {
   pipeline_->set_post(post);
 
   // Its posted work (a RunStep the broker returned) decides and writes, so
-  // it commits and sends what it decided at once, not with the next batch.
+  // it commits and sends what it decided at once, not with the next batch;
+  // a database error in it stops the conductor as one in an event does.
   cases_ = std::make_unique<CaseScheduler>(
       *store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
-      [this](std::function<void()> f) { asio::post(io_, [this, f = std::move(f)] { (void)in_batch(f); }); });
+      [this](CaseScheduler::Reaction react) {
+        asio::post(io_, [this, react = std::move(react)] {
+          // Reported before its batch commits; a failed commit is the pipeline's to report.
+          (void)in_batch([&] {
+            if (auto st = react(); !st) failed("reacting to a returned command", st.error());
+          });
+        });
+      });
   pipeline_->set_case_scheduler(cases_.get());
   std::map<std::string, TaskDefinition> tasks = config_.checks;
   tasks.insert(config_.maintenance.begin(), config_.maintenance.end());
@@ -197,9 +205,11 @@ void ConductorApp::schedule_sweep() {
   sweep_timer_.expires_after(config_.workers.sweep_interval);
   sweep_timer_.async_wait([this, due = sweep_timer_.expiry()](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    const Hearing::Verdict hearing =
-        hearing_.round(transport_->connected(), transport_->stats().reconnects.load(),
-                       std::chrono::steady_clock::now() - due, clock_.now());
+    const Hearing::Verdict hearing = hearing_.round({.linked = transport_->connected(),
+                                                     .reconnects = transport_->stats().reconnects.load(),
+                                                     .late = std::chrono::steady_clock::now() - due,
+                                                     .behind = pipeline_->behind(),
+                                                     .now = clock_.now()});
     if (hearing.excuse_until) {
       workers_->excuse_silence_until(*hearing.excuse_until);
       cases_->excuse_silence_until(*hearing.excuse_until);

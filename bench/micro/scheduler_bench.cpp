@@ -69,7 +69,7 @@ void BM_CaseCycleBehindQueue(benchmark::State& state) {
   run_true.steps = {conductor::StepDefinition{"run", "run_true", "bench", 1, 0, 60s, {}, {}}};
   workflows["run_true"] = run_true;
   conductor::CaseScheduler scheduler(*store, transport, registry, clock, workflows, conductor::CasesConfig{},
-                                     [](std::function<void()> f) { f(); });
+                                     [](conductor::CaseScheduler::Reaction react) { (void)react(); });
   if (!scheduler.load().ok()) return state.SkipWithError("scheduler load");
   v1::WorkerRegister reg;
   reg.set_worker_id("w1");
@@ -137,7 +137,7 @@ void BM_WorkerRejoinsFleet(benchmark::State& state) {
   auto& registry = *g.registry;
   const std::map<std::string, conductor::WorkflowDefinition> no_workflows;  // held by reference
   conductor::CaseScheduler cases(*store, transport, registry, clock, no_workflows, conductor::CasesConfig{},
-                                 [](std::function<void()> f) { f(); });
+                                 [](conductor::CaseScheduler::Reaction react) { (void)react(); });
   if (!cases.load().ok()) return state.SkipWithError("scheduler load");
   std::map<std::string, conductor::TaskDefinition> tasks;
   for (const char* name : {"disk_root", "memory", "gpu"}) {

@@ -360,8 +360,8 @@ void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, boo
   if (react_if_undeliverable) {
     done = [this, post = post_, alive = alive_, worker_id, case_id, step, attempt](amqp::PublishOutcome outcome) {
       if (outcome != amqp::PublishOutcome::returned && outcome != amqp::PublishOutcome::nacked) return;
-      post([this, alive, worker_id, case_id, step, attempt, outcome] {
-        if (!*alive) return;
+      post([this, alive, worker_id, case_id, step, attempt, outcome]() -> Status {
+        if (!*alive) return {};
         v1::StepRejected rejected;
         rejected.mutable_step()->set_case_id(case_id);
         rejected.mutable_step()->set_step_index(step);
@@ -369,7 +369,7 @@ void CaseScheduler::send(const std::string& worker_id, v1::Envelope command, boo
         rejected.mutable_step()->set_worker_id(worker_id);
         rejected.set_reason(std::string("the broker ") + amqp::to_string(outcome) + " the command for worker " +
                             worker_id + " (no queue for it)");
-        if (auto st = on_step_rejected(rejected); !st) log_->error("{}", st.error().message);
+        return on_step_rejected(rejected);
       });
     };
   }

@@ -33,9 +33,11 @@ namespace baton::conductor {
 // only from here.
 class CaseScheduler {
  public:
-  // Runs a callback on the core strand (publish confirmations arrive on the
-  // transport's I/O thread).
-  using Post = std::function<void(std::function<void()>)>;
+  // Runs a reaction on the core strand, in a batch of its own (publish
+  // confirmations arrive on the transport's I/O thread). The reaction writes,
+  // so its caller must treat a failed Status as a failed event would be.
+  using Reaction = std::function<Status()>;
+  using Post = std::function<void(Reaction)>;
   // For alerting: a case FAILED or was flagged stuck, or (recovered) it
   // completed or was cancelled, so an alert about it can resolve.
   enum class Problem { failed, stuck, recovered };

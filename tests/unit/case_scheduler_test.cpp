@@ -36,7 +36,7 @@ class CaseSchedulerTest : public ::testing::Test {
 
   void make_scheduler(CasesConfig config = {}) {
     scheduler_ = std::make_unique<CaseScheduler>(*store_, transport_, *registry_, clock_, workflows_, config,
-                                                 [](std::function<void()> f) { f(); });
+                                                 [this](CaseScheduler::Reaction react) { reacted_.push_back(react()); });
     registry_->set_status_listener([this](const WorkerRecord& w) { ASSERT_TRUE(scheduler_->on_worker_status(w).ok()); });
     ASSERT_TRUE(scheduler_->load().ok());
   }
@@ -143,6 +143,8 @@ class CaseSchedulerTest : public ::testing::Test {
   std::unique_ptr<WorkerRegistry> registry_;
   std::map<std::string, WorkflowDefinition> workflows_;
   std::unique_ptr<CaseScheduler> scheduler_;
+  // What the reactions the scheduler posted returned, in order.
+  std::vector<Status> reacted_;
 };
 
 TEST_F(CaseSchedulerTest, SubmissionsAreCheckedAgainstTheWorkflow) {
@@ -387,6 +389,35 @@ TEST_F(CaseSchedulerTest, CommandsWaitForTheCommitThatDecidedThem) {
   EXPECT_TRUE(transport_.published().empty()) << "nothing out before the commit";
   scheduler_->discard_outbox();  // as after a failed commit
   EXPECT_TRUE(run_steps().empty());
+}
+
+TEST_F(CaseSchedulerTest, ARunStepTheBrokerReturnsCountsAsRefusedAndIsRetried) {
+  transport_.set_auto_confirm(false);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  ASSERT_EQ(run_steps().size(), 1u);
+  transport_.settle_all(amqp::PublishOutcome::returned);  // the worker's queue is gone
+  ASSERT_EQ(reacted_.size(), 1u);
+  EXPECT_TRUE(reacted_[0].ok()) << reacted_[0].error().message;
+  const auto c = stored("c1");
+  EXPECT_EQ(c.status, CaseStatus::queued);
+  EXPECT_NE(c.message.find("the broker returned the command for worker w1"), std::string::npos) << c.message;
+}
+
+TEST_F(CaseSchedulerTest, ADatabaseErrorInTheReactionToAReturnedRunStepReachesItsCaller) {
+  transport_.set_auto_confirm(false);
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  ASSERT_EQ(run_steps().size(), 1u);
+  ASSERT_TRUE(store_->db()
+                  .exec("CREATE TRIGGER refuse BEFORE UPDATE ON step_attempts "
+                        "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+                  .ok());
+  transport_.settle_all(amqp::PublishOutcome::returned);
+  ASSERT_EQ(reacted_.size(), 1u);
+  ASSERT_FALSE(reacted_[0].ok()) << "the caller stops the conductor on it; a log line alone would leave memory ahead";
+  EXPECT_EQ(reacted_[0].error().code, Errc::database);
+  EXPECT_NE(reacted_[0].error().message.find("the disk is full"), std::string::npos) << reacted_[0].error().message;
 }
 
 TEST_F(CaseSchedulerTest, EventsFromAnotherWorkerThanTheAttemptsAreIgnored) {
