@@ -94,6 +94,11 @@ class EventPipeline {
   Status open_batch() { return store_.begin_batch(); }
 
   size_t pending() const { return batch_.size(); }
+  // Deliveries handed over by the consumer and not applied yet.
+  bool behind() const {
+    std::lock_guard lock(inbox_mu_);
+    return !inbox_.empty();
+  }
   const PipelineStats& stats() const { return stats_; }
 
  private:
@@ -115,7 +120,7 @@ class EventPipeline {
   void drain_inbox();
 
   std::vector<amqp::DeliveryRef> batch_;
-  std::mutex inbox_mu_;
+  mutable std::mutex inbox_mu_;
   std::vector<amqp::Delivery> inbox_;
   // Core strand only: swapped with inbox_, so both keep their capacity.
   std::vector<amqp::Delivery> draining_;

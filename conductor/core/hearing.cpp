@@ -2,35 +2,33 @@
 
 namespace baton::conductor {
 
-Hearing::Verdict Hearing::round(bool linked, uint64_t reconnects, std::chrono::steady_clock::duration late,
-                                TimePoint now) {
+Hearing::Verdict Hearing::round(const Moment& m) {
   Verdict v;
-  if (reconnects != reconnects_) {
-    reconnects_ = reconnects;
+  if (m.reconnects != reconnects_) {
+    reconnects_ = m.reconnects;
     deaf_ = true;  // the link dropped since the last round, maybe only briefly
   }
-  if (!linked) {
+  if (!m.linked) {
     deaf_ = true;
-    judged_last_ = false;
+    // The outage's excuse below covers what was held up with it.
+    skipped_ = kMostRoundsSkipped;
     return v;
   }
   if (deaf_) {
     // Every worker gets a whole deadline to be heard again, from when it can
     // have reconnected itself.
     deaf_ = false;
-    v.excuse_until = now + rejoin_allowance_;
+    v.excuse_until = m.now + rejoin_allowance_;
   }
-  if (late > stall_limit_) {
-    v.stalled = std::chrono::duration_cast<std::chrono::milliseconds>(late);
-    // Only every other round: a core that is late all the time must still
-    // find the workers that really stopped.
-    if (judged_last_) {
-      judged_last_ = false;
-      return v;
-    }
+  const bool stalled = m.late > stall_limit_;
+  if (stalled) v.stalled = std::chrono::duration_cast<std::chrono::milliseconds>(m.late);
+  const bool catching_up = stalled || (skipped_ > 0 && m.behind);
+  if (catching_up && skipped_ < kMostRoundsSkipped) {
+    ++skipped_;
+    return v;
   }
+  skipped_ = 0;
   v.judge = true;
-  judged_last_ = true;
   return v;
 }
 

@@ -27,23 +27,33 @@ class Hearing {
     std::optional<std::chrono::milliseconds> stalled;
   };
 
-  // A round that runs more than `stall_limit` after it was due was held up;
-  // the one after it judges, once the events held up with it are applied.
+  // What the round sees when it runs.
+  struct Moment {
+    bool linked = false;      // the broker link is up now
+    uint64_t reconnects = 0;  // the transport's reconnect count, so an outage between rounds is not missed
+    std::chrono::steady_clock::duration late{};  // how long after its due time this round runs
+    bool behind = false;      // deliveries are waiting to be applied
+    TimePoint now{};          // the clock silence is counted on
+  };
+
+  // A round that runs more than `stall_limit` after it was due was held up.
+  // It leaves the judging to a later round, once the events held up with it
+  // are applied: the next one, or the one after if that still finds
+  // deliveries waiting. A core that is late every round still judges every
+  // third one, so the workers that really stopped are found.
   Hearing(std::chrono::milliseconds stall_limit, std::chrono::milliseconds rejoin_allowance)
       : stall_limit_(stall_limit), rejoin_allowance_(rejoin_allowance) {}
 
-  // `linked`: the broker link is up now. `reconnects`: the transport's count
-  // of reconnects, so an outage between two rounds is not missed. `late`:
-  // how long after its due time this round runs. `now`: the clock silence
-  // is counted on.
-  Verdict round(bool linked, uint64_t reconnects, std::chrono::steady_clock::duration late, TimePoint now);
+  Verdict round(const Moment& m);
+
+  static constexpr unsigned kMostRoundsSkipped = 2;
 
  private:
   std::chrono::milliseconds stall_limit_;
   std::chrono::milliseconds rejoin_allowance_;
   uint64_t reconnects_ = 0;
-  bool deaf_ = true;  // not linked yet at start
-  bool judged_last_ = true;
+  bool deaf_ = true;      // not linked yet at start
+  unsigned skipped_ = 0;  // rounds in a row that left the judging to a later one
 };
 
 }  // namespace baton::conductor
