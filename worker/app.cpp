@@ -17,7 +17,12 @@ WorkerApp::WorkerApp(WorkerConfig config)
       shutdown_timer_(io_),
       sampler_(config_.disks),
       gpu_probe_(config_.gpu),
-      reporter_(config_, short_hostname()) {}
+      reporter_(config_, short_hostname()),
+      outbox_([this](std::function<void()> drain) { asio::post(io_, std::move(drain)); },
+              [this](v1::Envelope& e) {
+                codec::stamp(e, reporter_.sender(), clock_.now());
+                publish(e, codec::body_name(e));
+              }) {}
 
 WorkerApp::~WorkerApp() {
   if (drain_thread_.joinable()) drain_thread_.join();
@@ -81,11 +86,8 @@ void WorkerApp::publish(const v1::Envelope& envelope, const std::string& kind, a
 }
 
 void WorkerApp::emit(v1::Envelope event) {
-  // From the strand and from the job watcher thread: publish from the strand.
-  asio::post(io_, [this, e = std::move(event)]() mutable {
-    codec::stamp(e, reporter_.sender(), clock_.now());
-    publish(e, codec::body_name(e));
-  });
+  // From the strand, the job watcher and the task threads: published from the strand.
+  outbox_.add(std::move(event));
 }
 
 void WorkerApp::on_command(amqp::Delivery delivery) {
@@ -212,7 +214,7 @@ void WorkerApp::say_goodbye_and_stop(const std::string& why) {
     shutdown_timer_.cancel();
     transport_->stop(std::chrono::milliseconds(2000));
     signals_.cancel();
-    log->info("worker stopped");
+    log->info("worker stopped ({} short jobs' starts were reported with their end)", outbox_.folded());
   };
   // Say goodbye so the conductor shows us offline at once; don't wait forever
   // for a broker that is gone.

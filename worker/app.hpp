@@ -11,6 +11,7 @@
 #include "common/amqp/rabbit_transport.hpp"
 #include "common/core/clock.hpp"
 #include "worker/config.hpp"
+#include "worker/event_outbox.hpp"
 #include "worker/intake/intake_service.hpp"
 #include "worker/jobs/job_controller.hpp"
 #include "worker/resources/gpu_probe.hpp"
@@ -52,6 +53,7 @@ class WorkerApp {
   GpuProbe gpu_probe_;
   StatusReporter reporter_;
   std::unique_ptr<amqp::RabbitTransport> transport_;
+  EventOutbox outbox_;
   // Destroyed before the transport: its watcher thread may still emit.
   std::unique_ptr<JobController> jobs_;
   std::unique_ptr<IntakeService> intake_;  // only with watched directories

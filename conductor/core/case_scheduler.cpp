@@ -487,15 +487,19 @@ Status CaseScheduler::after_failure(Active& a, const std::string& why) {
 Status CaseScheduler::on_step_started(const v1::StepStarted& e) {
   Active* a = current(e.step(), true);
   if (!a) return {};
-  if (a->attempt->status == AttemptStatus::running) return {};
-  a->attempt->status = AttemptStatus::running;
-  a->attempt->pid = e.pid();
-  a->attempt->started_at = clock_.now();
+  return start_attempt(*a, e, clock_.now());
+}
+
+Status CaseScheduler::start_attempt(Active& a, const v1::StepStarted& e, TimePoint at) {
+  if (a.attempt->status == AttemptStatus::running) return {};
+  a.attempt->status = AttemptStatus::running;
+  a.attempt->pid = e.pid();
+  a.attempt->started_at = at;
   if (auto st = store_.begin_batch(); !st) return st;
-  if (auto st = store_.upsert_attempt(*a->attempt); !st) return st;
-  return transition(*a, CaseStatus::executing,
-                    describe_step(*a) + " attempt " + std::to_string(a->record.attempt) + " running on " +
-                        e.step().worker_id() + " (pid " + std::to_string(e.pid()) + ")");
+  if (auto st = store_.upsert_attempt(*a.attempt); !st) return st;
+  return transition(a, CaseStatus::executing,
+                    describe_step(a) + " attempt " + std::to_string(a.record.attempt) + " running on " +
+                        a.attempt->worker_id + " (pid " + std::to_string(e.pid()) + ")");
 }
 
 Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
@@ -509,6 +513,12 @@ Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
 Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
   Active* a = current(e.step(), false);
   if (!a) return {};
+  // A job that ended before its worker sent the StepStarted: its start is
+  // recorded from this event, dated back by the job's run time.
+  if (e.has_started() && a->attempt->status != AttemptStatus::running) {
+    const TimePoint began = std::max(a->attempt->dispatched_at, clock_.now() - std::chrono::milliseconds(e.duration_ms()));
+    if (auto st = start_attempt(*a, e.started(), began); !st) return st;
+  }
   if (step_listener_)
     step_listener_(v1::StepFinished::Outcome_Name(e.outcome()), std::chrono::milliseconds(e.duration_ms()));
   a->attempt->exit_code = e.exit_code();

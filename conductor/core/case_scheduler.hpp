@@ -121,6 +121,8 @@ class CaseScheduler {
   Result<bool> try_place(Active& active);
   Status transition(Active& active, CaseStatus status, std::string message);
   Status save(Active& active);
+  // The attempt's job runs (since `at`): EXECUTING, once.
+  Status start_attempt(Active& active, const v1::StepStarted& event, TimePoint at);
   Status finish_attempt(Active& active, AttemptStatus status, const std::string& message);
   Status after_failure(Active& active, const std::string& why);
   Status end_case(const std::string& id);

@@ -420,6 +420,55 @@ TEST_F(CaseSchedulerTest, ADatabaseErrorInTheReactionToAReturnedRunStepReachesIt
   EXPECT_NE(reacted_[0].error().message.find("the disk is full"), std::string::npos) << reacted_[0].error().message;
 }
 
+TEST_F(CaseSchedulerTest, AStepFinishedThatCarriesItsStartRecordsBothTransitions) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  const TimePoint dispatched = clock_.now();
+  clock_.advance(500ms);
+  v1::StepFinished e;
+  *e.mutable_step() = ref("c1", "w1");
+  e.set_outcome(v1::StepFinished::SUCCEEDED);
+  e.set_duration_ms(200);
+  *e.mutable_started()->mutable_step() = ref("c1", "w1");
+  e.mutable_started()->set_pid(777);
+  ASSERT_TRUE(scheduler_->on_step_finished(e).ok());  // its StepStarted never came
+
+  const auto history = store_->case_history("c1").value();
+  std::vector<CaseStatus> statuses;
+  for (const auto& h : history) statuses.push_back(h.status);
+  EXPECT_EQ(statuses, (std::vector<CaseStatus>{CaseStatus::queued, CaseStatus::processing, CaseStatus::executing,
+                                               CaseStatus::completed}));
+  const auto attempts = store_->step_attempts("c1").value();
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].status, AttemptStatus::succeeded);
+  EXPECT_EQ(attempts[0].pid, 777u);
+  ASSERT_TRUE(attempts[0].started_at.has_value());
+  EXPECT_EQ(*attempts[0].started_at, dispatched + 300ms) << "dated back by the job's run time";
+
+  // A job that ran longer than the conductor knew of it starts no earlier than its dispatch.
+  ASSERT_TRUE(submit("c2", "single", {}).ok());
+  const TimePoint dispatched2 = clock_.now();
+  clock_.advance(100ms);
+  *e.mutable_step() = ref("c2", "w1");
+  *e.mutable_started()->mutable_step() = ref("c2", "w1");
+  e.set_duration_ms(60000);
+  ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
+  EXPECT_EQ(store_->step_attempts("c2").value().at(0).started_at, dispatched2);
+}
+
+TEST_F(CaseSchedulerTest, AStartAlreadyHeardIsNotRecordedAgainFromTheStepFinished) {
+  add_worker("w1", {"cpu"}, 1, 0);
+  ASSERT_TRUE(submit("c1", "single", {}).ok());
+  started("c1", "w1");
+  v1::StepFinished e;
+  *e.mutable_step() = ref("c1", "w1");
+  e.set_outcome(v1::StepFinished::SUCCEEDED);
+  *e.mutable_started()->mutable_step() = ref("c1", "w1");
+  e.mutable_started()->set_pid(4242);
+  ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
+  EXPECT_EQ(store_->case_history("c1").value().size(), 4u) << "QUEUED, PROCESSING, EXECUTING, COMPLETED";
+}
+
 TEST_F(CaseSchedulerTest, EventsFromAnotherWorkerThanTheAttemptsAreIgnored) {
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(submit("c1", "single", {}).ok());

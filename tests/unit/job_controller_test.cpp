@@ -251,6 +251,11 @@ TEST_F(JobControllerTest, SucceedsWithOutputTail) {
   EXPECT_EQ(finished.message(), "exit 0");
   EXPECT_EQ(finished.output_tail(), "line 8\nline 9\nline 10\nline 11\nline 12");
   EXPECT_EQ(finished.step().worker_id(), "w1");
+  // Said again in the StepFinished, for a conductor that never gets the StepStarted.
+  EXPECT_EQ(finished.started().pid(), started.pid());
+  EXPECT_NE(finished.started().pid(), 0u);
+  EXPECT_EQ(finished.started().log_path(), started.log_path());
+  EXPECT_EQ(finished.started().step().case_id(), "c1");
   auto all = events_.all();
   ASSERT_GE(all.size(), 2u);
   EXPECT_EQ(all.front().message_id(), "c1/0/1/started");

@@ -177,13 +177,16 @@ void JobController::reject(const JobKey& key, const std::string& action, const s
   emit_(std::move(envelope));
 }
 
+void JobController::describe_start(const JobRecord& record, v1::StepStarted& started) const {
+  *started.mutable_step() = step_ref(record.key);
+  started.set_pid(static_cast<uint32_t>(record.job_pid));
+  started.set_log_path(record.log_path);
+}
+
 void JobController::emit_started(const JobRecord& record) {
   v1::Envelope envelope;
   envelope.set_message_id(record.key.text() + "/started");
-  auto* started = envelope.mutable_step_started();
-  *started->mutable_step() = step_ref(record.key);
-  started->set_pid(static_cast<uint32_t>(record.job_pid));
-  started->set_log_path(record.log_path);
+  describe_start(record, *envelope.mutable_step_started());
   emit_(std::move(envelope));
 }
 
@@ -198,6 +201,8 @@ void JobController::emit_finished(const JobRecord& record) {
   finished->set_output_tail(record.output_tail);
   finished->set_message(record.message);
   finished->set_duration_ms(static_cast<uint64_t>(record.duration_ms));
+  // Said again, so the conductor can take the start from this alone.
+  if (record.job_pid != 0) describe_start(record, *finished->mutable_started());
   emit_(std::move(envelope));
 }
 

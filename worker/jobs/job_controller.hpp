@@ -92,6 +92,7 @@ class JobController {
   void repeat_cancel_locked(Job& job);
   void read_output_locked(Job& job, bool final);
   void finish_locked(Job& job, const std::optional<ExitRecord>& exit);
+  void describe_start(const JobRecord& record, v1::StepStarted& started) const;
   void emit_started(const JobRecord& record);
   void emit_finished(const JobRecord& record);
   void reject(const v1::RunStep& command, const std::string& reason);
