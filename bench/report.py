@@ -196,6 +196,10 @@ def cases_summary(runs):
             "ratio": median(ratios),
             "all_completed": all(r["completed"] == r["cases"] and r["finished_attempts"] == r["cases"] for r in baton),
             "history_rows_per_case": median([r["history_rows"] / r["cases"] for r in baton]),
+            # Broker messages per case: SubmitCase, RunStep, StepFinished, and
+            # StepStarted unless the StepFinished stood for it.
+            "baton_messages_per_case": median([4 - r["starts_folded"] / r["cases"] for r in baton])
+            if all("starts_folded" in r for r in baton) else None,
             # CPU milliseconds per case (user + sys from /proc/PID/stat, over the
             # run): the system's processes and their children, and the broker.
             "baton_cpu_ms_per_case": cpu("baton", "total"),

@@ -131,7 +131,8 @@ def render_cases(doc):
     L.append("- **Baton**: `baton-bench-amqp submit` publishes `SubmitCase` (protobuf, persistent, publisher confirms) to")
     L.append("  `baton.intake`; the conductor persists the case, places it, sends `RunStep`; `baton-worker` runs")
     L.append("  `/bin/true` under a `baton-supervise` process it started (`posix_spawn`, as the supervisor starts")
-    L.append("  the job) and reports `StepStarted`/`StepFinished`; the conductor persists every")
+    L.append("  the job) and reports `StepStarted`/`StepFinished` (a `StepFinished` that goes out while its job's `StepStarted`")
+    L.append("  still waits in the worker's outbox stands for both: column *messages per case*); the conductor persists every")
     L.append("  transition (QUEUED → PROCESSING → EXECUTING → COMPLETED in `case_history`, the attempt in")
     L.append("  `step_attempts`). Done = the conductor's SQLite says every case is COMPLETED (polled every 20 ms).")
     L.append("- **Celery** 5.2 (Debian `python3-celery`), prefork pool with concurrency = slots, one node per worker;")
@@ -139,12 +140,13 @@ def render_cases(doc):
     L.append("  a file (no result backend; default early ack, nothing persisted but the broker's messages). Done = N")
     L.append("  lines in the file (polled every 10 ms). Time from the first submit to done, submit time included.")
     L.append("")
-    L.append("| workers × slots | Baton cases/s | Celery tasks/s | **Baton / Celery** (goal ≥ 3) | per-repetition ratios | submit phase Baton / Celery | history rows per case | all COMPLETED |")
-    L.append("|---|---:|---:|---:|---|---|---:|---|")
+    L.append("| workers × slots | Baton cases/s | Celery tasks/s | **Baton / Celery** (goal ≥ 3) | per-repetition ratios | submit phase Baton / Celery | history rows per case | Baton messages per case | all COMPLETED |")
+    L.append("|---|---:|---:|---:|---|---|---:|---:|---|")
     for w, s in c["summary"].items():
         L.append(f"| {w} × {doc['case_slots']} | {fmt(s['baton_per_s'])} | {fmt(s['celery_per_s'])} | **{fmt(s['ratio'], 2)}** "
                  f"| {', '.join(fmt(r, 2) for r in s['ratio_per_rep'])} | {fmt(s['baton_submit_s'], 2)} s / {fmt(s['celery_submit_s'], 2)} s "
-                 f"| {fmt(s['history_rows_per_case'], 1)} | {'yes' if s['all_completed'] else 'NO'} |")
+                 f"| {fmt(s['history_rows_per_case'], 1)} | {fmt(s.get('baton_messages_per_case'), 2)} "
+                 f"| {'yes' if s['all_completed'] else 'NO'} |")
     L.append("")
     L += render_spawn_ceiling(doc)
     L += render_case_cpu(doc)

@@ -106,13 +106,17 @@ cases_baton() {
   local mem
   mem=$(memory_json "$CONDUCTOR_PID")
   baton_cluster_stop
+  # StepStarted events a StepFinished stood for (each worker logs its count as it stops).
+  local folded
+  folded=$(cat "$dir"/worker-*/worker.log | sed -n "s/.*worker stopped (\([0-9]*\) short jobs' starts.*/\1/p" |
+    awk '{ n += $1 } END { print n + 0 }')
   local completed history attempts
   completed=$(db_count "$db" "SELECT COUNT(*) FROM cases WHERE status = 'COMPLETED'")
   history=$(db_count "$db" "SELECT COUNT(*) FROM case_history")
   attempts=$(db_count "$db" "SELECT COUNT(*) FROM step_attempts WHERE exit_code = 0 AND finished_ms IS NOT NULL")
-  printf '{"rep": %d, "system": "baton", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "conductor_memory": %s, "cpu": %s}\n' \
+  printf '{"rep": %d, "system": "baton", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "starts_folded": %d, "conductor_memory": %s, "cpu": %s}\n' \
     "$rep" "$workers" "$CASE_SLOTS" "$CASES" "$t0" "$t_done" "$(cat "$dir/submit.json")" "$completed" "$history" \
-    "$attempts" "$mem" "$cpu" >>"$RESULTS/cases.jsonl"
+    "$attempts" "$folded" "$mem" "$cpu" >>"$RESULTS/cases.jsonl"
   ((completed == CASES)) || die "only $completed of $CASES cases COMPLETED; see $dir"
   drop_vhost "bench-cases-baton-$workers"
 }
