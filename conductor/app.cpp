@@ -57,10 +57,12 @@ Status ConductorApp::start() {
       *store_, *transport_, *workers_, clock_, config_.workflows, config_.cases,
       [this](CaseScheduler::Reaction react) {
         asio::post(io_, [this, react = std::move(react)] {
-          // Reported before its batch commits; a failed commit is the pipeline's to report.
-          (void)in_batch([&] {
+          // Reported before its batch commits, so a database error stops the
+          // conductor with nothing of the reaction written.
+          auto reacted = in_batch([&] {
             if (auto st = react(); !st) failed("reacting to a returned command", st.error());
           });
+          if (!reacted) failed("the batch of a reaction to a returned command", reacted.error());
         });
       });
   pipeline_->set_case_scheduler(cases_.get());

@@ -54,7 +54,7 @@ class WorkerApp {
   StatusReporter reporter_;
   std::unique_ptr<amqp::RabbitTransport> transport_;
   EventOutbox outbox_;
-  // Destroyed before the transport: its watcher thread may still emit.
+  // Destroyed before the outbox and the transport: their threads may still emit.
   std::unique_ptr<JobController> jobs_;
   std::unique_ptr<IntakeService> intake_;  // only with watched directories
   std::unique_ptr<TaskRunner> tasks_;

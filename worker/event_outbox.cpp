@@ -22,7 +22,13 @@ void EventOutbox::add(v1::Envelope event) {
       auto started = std::find_if(waiting_.begin(), waiting_.end(), [&](const v1::Envelope& e) {
         return e.has_step_started() && same_step(e.step_started().step(), step);
       });
-      if (started != waiting_.end()) {
+      // Not past the step's progress: the conductor would apply it to a case
+      // that has not started yet.
+      const bool progress_after = started != waiting_.end() &&
+                                  std::any_of(started + 1, waiting_.end(), [&](const v1::Envelope& e) {
+                                    return e.has_step_progress() && same_step(e.step_progress().step(), step);
+                                  });
+      if (started != waiting_.end() && !progress_after) {
         waiting_.erase(started);
         folded_.fetch_add(1, std::memory_order_relaxed);
       }

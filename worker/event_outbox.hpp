@@ -14,8 +14,9 @@ namespace baton::worker {
 // job watcher, the task threads, the strand); the strand publishes them in
 // the order they were added, with one post per burst.
 //
-// A StepFinished added while its step's StepStarted still waits here takes
-// that StepStarted's place: the StepFinished carries how the job started, so
+// A StepFinished added while its step's StepStarted still waits here (with
+// no progress of that step behind it) takes that StepStarted's place: the
+// StepFinished carries how the job started, so
 // a short job on a busy worker costs the broker and the conductor one event
 // instead of two, and the conductor still records both transitions.
 class EventOutbox {

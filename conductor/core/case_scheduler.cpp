@@ -81,12 +81,12 @@ void CaseScheduler::note_waiting(Active& a) {
   if (waits(a)) waiting_.emplace(wait_key(a), &a);
 }
 
-Status CaseScheduler::transition(Active& a, CaseStatus status, std::string message) {
+Status CaseScheduler::transition(Active& a, CaseStatus status, std::string message, std::optional<TimePoint> at) {
   a.record.status = status;
   a.record.message = std::move(message);
   if (auto st = save(a); !st) return st;
   CaseHistoryRow row;
-  row.at = clock_.now();
+  row.at = at.value_or(clock_.now());
   row.status = status;
   row.step = a.record.current_step;
   row.attempt = a.record.attempt;
@@ -499,7 +499,8 @@ Status CaseScheduler::start_attempt(Active& a, const v1::StepStarted& e, TimePoi
   if (auto st = store_.upsert_attempt(*a.attempt); !st) return st;
   return transition(a, CaseStatus::executing,
                     describe_step(a) + " attempt " + std::to_string(a.record.attempt) + " running on " +
-                        a.attempt->worker_id + " (pid " + std::to_string(e.pid()) + ")");
+                        a.attempt->worker_id + " (pid " + std::to_string(e.pid()) + ")",
+                    at);
 }
 
 Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
@@ -514,9 +515,13 @@ Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
   Active* a = current(e.step(), false);
   if (!a) return {};
   // A job that ended before its worker sent the StepStarted: its start is
-  // recorded from this event, dated back by the job's run time.
+  // recorded from this event, dated back by the job's run time (an estimate:
+  // the event's own time in transit counts as run time), never before the
+  // dispatch nor after now.
   if (e.has_started() && a->attempt->status != AttemptStatus::running) {
-    const TimePoint began = std::max(a->attempt->dispatched_at, clock_.now() - std::chrono::milliseconds(e.duration_ms()));
+    const TimePoint now = clock_.now();
+    const TimePoint began =
+        std::min(now, std::max(a->attempt->dispatched_at, now - std::chrono::milliseconds(e.duration_ms())));
     if (auto st = start_attempt(*a, e.started(), began); !st) return st;
   }
   if (step_listener_)

@@ -119,7 +119,8 @@ class CaseScheduler {
   Status place_waiting();
   // true when the case was placed.
   Result<bool> try_place(Active& active);
-  Status transition(Active& active, CaseStatus status, std::string message);
+  // Records the new status and its history row, dated `at` (default now).
+  Status transition(Active& active, CaseStatus status, std::string message, std::optional<TimePoint> at = {});
   Status save(Active& active);
   // The attempt's job runs (since `at`): EXECUTING, once.
   Status start_attempt(Active& active, const v1::StepStarted& event, TimePoint at);

@@ -402,6 +402,11 @@ TEST_F(CaseSchedulerTest, ARunStepTheBrokerReturnsCountsAsRefusedAndIsRetried) {
   const auto c = stored("c1");
   EXPECT_EQ(c.status, CaseStatus::queued);
   EXPECT_NE(c.message.find("the broker returned the command for worker w1"), std::string::npos) << c.message;
+  clock_.advance(5s);  // the workflow's retry back-off
+  ASSERT_TRUE(scheduler_->tick().ok());
+  const auto sent = run_steps();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].second.attempt(), 2u);
 }
 
 TEST_F(CaseSchedulerTest, ADatabaseErrorInTheReactionToAReturnedRunStepReachesItsCaller) {
@@ -444,6 +449,7 @@ TEST_F(CaseSchedulerTest, AStepFinishedThatCarriesItsStartRecordsBothTransitions
   EXPECT_EQ(attempts[0].pid, 777u);
   ASSERT_TRUE(attempts[0].started_at.has_value());
   EXPECT_EQ(*attempts[0].started_at, dispatched + 300ms) << "dated back by the job's run time";
+  EXPECT_EQ(history[2].at, dispatched + 300ms) << "and so is its history row";
 
   // A job that ran longer than the conductor knew of it starts no earlier than its dispatch.
   ASSERT_TRUE(submit("c2", "single", {}).ok());
@@ -467,6 +473,10 @@ TEST_F(CaseSchedulerTest, AStartAlreadyHeardIsNotRecordedAgainFromTheStepFinishe
   e.mutable_started()->set_pid(4242);
   ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
   EXPECT_EQ(store_->case_history("c1").value().size(), 4u) << "QUEUED, PROCESSING, EXECUTING, COMPLETED";
+  // Repeated (the worker reports again from its job store): the attempt is over.
+  ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
+  EXPECT_EQ(store_->case_history("c1").value().size(), 4u);
+  EXPECT_EQ(store_->step_attempts("c1").value().size(), 1u);
 }
 
 TEST_F(CaseSchedulerTest, EventsFromAnotherWorkerThanTheAttemptsAreIgnored) {

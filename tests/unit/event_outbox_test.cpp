@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <deque>
+#include <map>
+#include <thread>
+
 #include "worker/event_outbox.hpp"
 
 namespace baton::worker {
@@ -75,12 +80,21 @@ TEST_F(EventOutboxTest, EventsGoOutInOrderWithOnePostPerBurst) {
 TEST_F(EventOutboxTest, AStepFinishedTakesThePlaceOfItsStepStartedStillWaiting) {
   outbox_.add(started("c1"));
   outbox_.add(started("c2"));
-  outbox_.add(progress("c1"));
   outbox_.add(finished("c1"));
   EXPECT_EQ(posted_.size(), 1u);
   run_strand();
-  EXPECT_EQ(published_, (std::vector<std::string>{"started c2", "progress c1", "finished c1 with start"}));
+  EXPECT_EQ(published_, (std::vector<std::string>{"started c2", "finished c1 with start"}));
   EXPECT_EQ(outbox_.folded(), 1u);
+}
+
+TEST_F(EventOutboxTest, AStartWithTheStepsProgressBehindItStaysAhead) {
+  outbox_.add(started("c1"));
+  outbox_.add(progress("c1"));
+  outbox_.add(finished("c1"));
+  run_strand();
+  EXPECT_EQ(published_, (std::vector<std::string>{"started c1", "progress c1", "finished c1 with start"}))
+      << "progress must not reach the conductor before the start";
+  EXPECT_EQ(outbox_.folded(), 0u);
 }
 
 TEST_F(EventOutboxTest, OnlyTheSameAttemptsStartIsReplacedAndOnlyByAnEndThatCarriesIt) {
@@ -94,12 +108,78 @@ TEST_F(EventOutboxTest, OnlyTheSameAttemptsStartIsReplacedAndOnlyByAnEndThatCarr
   EXPECT_EQ(outbox_.folded(), 0u);
 }
 
-TEST_F(EventOutboxTest, ALoneStepStartedLeftOnItsOwnIsStillDrainedOnce) {
+TEST_F(EventOutboxTest, AFoldThatEmptiesTheOutboxPostsNoSecondDrain) {
   outbox_.add(started("c1"));
   outbox_.add(finished("c1"));
   EXPECT_EQ(posted_.size(), 1u) << "the first drain is still on its way";
   run_strand();
   EXPECT_EQ(published_, (std::vector<std::string>{"finished c1 with start"}));
+}
+
+TEST_F(EventOutboxTest, AnEndAddedWhileItsStartIsBeingPublishedFollowsIt) {
+  // The StepStarted has left the waiting list and is being published when
+  // the job's end comes in (from the watcher thread, in real life).
+  EventOutbox* outbox = nullptr;
+  EventOutbox racing([this](std::function<void()> f) { posted_.push_back(std::move(f)); },
+                     [&](v1::Envelope& e) {
+                       published_.push_back(describe(e));
+                       if (e.has_step_started()) outbox->add(finished("c1"));
+                     });
+  outbox = &racing;
+  racing.add(started("c1"));
+  run_strand();
+  EXPECT_EQ(published_, (std::vector<std::string>{"started c1"}));
+  ASSERT_EQ(posted_.size(), 1u) << "the end needs a drain of its own";
+  run_strand();
+  EXPECT_EQ(published_, (std::vector<std::string>{"started c1", "finished c1 with start"}));
+  EXPECT_EQ(racing.folded(), 0u);
+}
+
+TEST(EventOutbox, EventsFromSeveralThreadsAllGoOutEachInTheOrderItsThreadAddedThem) {
+  std::mutex mu;
+  std::deque<std::function<void()>> strand;
+  std::map<std::string, std::vector<unsigned>> seen;  // per thread, the attempts published
+  EventOutbox outbox(
+      [&](std::function<void()> f) {
+        std::lock_guard lock(mu);
+        strand.push_back(std::move(f));
+      },
+      [&](v1::Envelope& e) { seen[e.step_progress().step().case_id()].push_back(e.step_progress().step().attempt()); });
+  constexpr unsigned kEach = 2000;
+  std::vector<std::thread> threads;
+  for (const char* name : {"a", "b", "c"})
+    threads.emplace_back([&outbox, name] {
+      for (unsigned i = 0; i < kEach; ++i) {
+        v1::Envelope e;
+        e.mutable_step_progress()->mutable_step()->set_case_id(name);
+        e.mutable_step_progress()->mutable_step()->set_attempt(i);
+        outbox.add(std::move(e));
+      }
+    });
+  std::atomic<bool> added{false};
+  std::thread strand_thread([&] {  // the strand: runs drains until every event is out
+    while (true) {
+      std::function<void()> f;
+      {
+        std::lock_guard lock(mu);
+        if (!strand.empty()) {
+          f = std::move(strand.front());
+          strand.pop_front();
+        }
+      }
+      if (f) f();
+      else if (added) break;
+      else std::this_thread::yield();
+    }
+  });
+  for (auto& t : threads) t.join();
+  added = true;
+  strand_thread.join();
+  ASSERT_EQ(seen.size(), 3u);
+  for (const auto& [name, attempts] : seen) {
+    ASSERT_EQ(attempts.size(), kEach) << name;
+    for (unsigned i = 0; i < kEach; ++i) ASSERT_EQ(attempts[i], i) << name;
+  }
 }
 
 }  // namespace
