@@ -19,6 +19,13 @@ struct BrokerSettings {
   uint64_t max_message_bytes = 1 << 20;
   std::chrono::milliseconds reconnect_initial{200};
   std::chrono::milliseconds reconnect_max{10'000};
+  // Commands and events this process publishes survive a broker restart
+  // (delivery mode 2). Off, the broker keeps them in memory only: about half
+  // its work per message (docs/BENCHMARKS.md), and after a restart the
+  // workers' re-registration and the conductor's reconcile recover the steps
+  // whose messages were lost; heartbeats and check results in flight are
+  // gone. Dead-lettered copies are always persistent.
+  bool persistent_messages = true;
   // Shown as the connection name in the management UI.
   std::string connection_name = "baton";
 };

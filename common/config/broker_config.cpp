@@ -42,6 +42,7 @@ void read_broker_section(MapReader& section, amqp::BrokerSettings& broker) {
                      format_duration(broker.reconnect_initial) + ")");
   }
   if (auto name = section.string("connection_name")) broker.connection_name = *name;
+  if (auto persistent = section.boolean("persistent_messages")) broker.persistent_messages = *persistent;
 }
 
 const std::vector<std::string>& log_levels() {

@@ -176,6 +176,38 @@ TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
   publisher.stop();
 }
 
+TEST(RabbitTransport, WithoutPersistentMessagesOnlyTheDeadLetteredCopyIsPersistent) {
+  auto settings = testing::make_vhost("transport-transient");
+  RabbitTransport persistent({settings, test_topology(), ""});
+  settings.persistent_messages = false;
+  RabbitTransport transient({settings, test_topology(), ""});
+  persistent.start();
+  transient.start();
+  Confirms confirms;
+  persistent.publish(message("p-1"), confirms.track("p-1"));
+  ASSERT_TRUE(confirms.wait_for_count(1, 10s));
+  transient.publish(message("t-1"), confirms.track("t-1"));
+  ASSERT_TRUE(confirms.wait_for_count(2, 10s));
+  auto queued = testing::take_messages(settings.vhost, "t.q", 2);
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0]["properties"]["delivery_mode"], 2) << "persistent by default";
+  EXPECT_EQ(queued[1]["properties"]["delivery_mode"], 1) << "kept in the broker's memory only";
+
+  auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
+    self.dead_letter(d, "refused: test");
+  });
+  consumer_owner->start();
+  transient.publish(message("t-2"), confirms.track("t-2"));
+  ASSERT_TRUE(eventually([&] { return testing::queue_depth(settings.vhost, kDeadQueue) == 1; }, 20s));
+  auto dead = testing::take_messages(settings.vhost, kDeadQueue, 1);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0]["properties"]["delivery_mode"], 2) << "what an operator must inspect survives a restart";
+  EXPECT_EQ(dead[0]["properties"]["headers"]["x-baton-reason"], "refused: test");
+  consumer_owner->stop();
+  transient.stop();
+  persistent.stop();
+}
+
 TEST(RabbitTransport, MandatoryUnroutableMessageIsReturned) {
   const auto settings = testing::make_vhost("transport-return");
   RabbitTransport publisher({settings, test_topology(), ""});

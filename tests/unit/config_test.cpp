@@ -265,6 +265,16 @@ TEST_F(ConfigTest, BrokerKeysOverrideUrlParts) {
             "FILE:2: broker.url: invalid AMQP URL: port must be an integer from 1 to 65535, got \"x\"");
 }
 
+TEST_F(ConfigTest, MessagesArePersistentUnlessTheBrokerSectionSaysOtherwise) {
+  EXPECT_TRUE(conductor::load_conductor_config(write("", "c.yaml")).broker.persistent_messages);
+  EXPECT_TRUE(conductor::load_conductor_config(BATON_SOURCE_DIR "/config/conductor.yaml").broker.persistent_messages);
+  EXPECT_TRUE(worker::load_worker_config(BATON_SOURCE_DIR "/config/worker.yaml").broker.persistent_messages);
+  EXPECT_FALSE(worker::load_worker_config(write("broker:\n  persistent_messages: false\n", "w.yaml"))
+                   .broker.persistent_messages);
+  const std::string error = worker_error("broker:\n  persistent_messages: sometimes\n");
+  EXPECT_EQ(error.rfind("FILE:2: broker.persistent_messages: expected", 0), 0u) << error;
+}
+
 TEST_F(ConfigTest, RequireNamesMissingKey) {
   config::MapReader reader(YAML::Load("other: 1\n"), "inline.yaml", "db");
   reader.integer("other", 0, 9);

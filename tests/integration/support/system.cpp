@@ -36,7 +36,7 @@ void System::start_conductor(const std::string& extra_yaml) {
                                          << "\nhttp:\n  port: 0\n  port_file: " << port_file.string()
                                          << "\nworkers:\n  missed_heartbeats: 5\n  sweep_interval: 100ms\n"
                                          << "broker:\n  heartbeat: 5s\n  reconnect_initial: 100ms\n"
-                                         << "  reconnect_max: 1s\nlog:\n  level: debug\n  file: "
+                                         << "  reconnect_max: 1s\n" << broker_extra_ << "log:\n  level: debug\n  file: "
                                          << (dir_ / "conductor.log").string() << "\n"
                                          << conductor_extra_;
   conductor_ = std::make_unique<ChildProcess>(
@@ -71,6 +71,7 @@ ChildProcess& System::start_worker(const std::string& id, const std::string& hea
                         << "jobs:\n  state_dir: " << (dir_ / ("state-" + id)).string() << "\n  kill_grace: 1s\n"
                         << extra_yaml
                         << "broker:\n  heartbeat: 5s\n  reconnect_initial: 100ms\n  reconnect_max: 1s\n"
+                        << broker_extra_
                         << "log:\n  level: debug\n  file: " << (dir_ / ("worker-" + id + ".log")).string() << "\n";
   auto& slot = workers_[id];
   if (slot) slot->signal(SIGKILL);

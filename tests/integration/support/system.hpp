@@ -18,6 +18,8 @@ class System {
   explicit System(const std::string& name);
   ~System();
 
+  // More keys for the broker: section of every config written after this.
+  void set_broker_yaml(std::string lines) { broker_extra_ = std::move(lines); }
   // Starts the conductor and waits until it answers /health.
   // `extra_yaml` is appended to the generated config (e.g. a workflows: section).
   void start_conductor(const std::string& extra_yaml = "");
@@ -50,6 +52,7 @@ class System {
   std::map<std::string, std::unique_ptr<ChildProcess>> workers_;
   int conductor_starts_ = 0;
   std::string conductor_extra_;
+  std::string broker_extra_;
 };
 
 }  // namespace baton::testing
