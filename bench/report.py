@@ -160,7 +160,7 @@ def percentile(xs, p):
 
 def cases_summary(runs):
     for r in runs:
-        if r["system"] == "baton":
+        if r["system"].startswith("baton"):
             r["seconds"] = r["t_done"] - r["t_start"]
             r["submit_seconds"] = r["submit"]["t_confirmed"] - r["submit"]["t_start"]
         else:
@@ -214,6 +214,21 @@ def cases_summary(runs):
             "cpu_ratio_per_rep": cpu_ratios,
             "cpu_ratio": median(cpu_ratios),
         }
+        # Baton with broker.persistent_messages false, in the same repetitions.
+        transient = [r for r in rs if r["system"] == "baton-transient"]
+        if transient:
+            t_ratios = [v["baton-transient"]["per_s"] / v["celery"]["per_s"] for v in by_rep.values()
+                        if "baton-transient" in v and "celery" in v]
+            out[str(workers)].update({
+                "transient_per_s": median([r["per_s"] for r in transient]),
+                "transient_ratio_per_rep": t_ratios,
+                "transient_ratio": median(t_ratios),
+                "transient_cpu_ms_per_case": cpu("baton-transient", "total"),
+                "transient_broker_cpu_ms_per_case": cpu("baton-transient", "broker"),
+                "transient_messages_per_case": median([4 - r["starts_folded"] / r["cases"] for r in transient]),
+                "transient_all_completed": all(r["completed"] == r["cases"] and r["finished_attempts"] == r["cases"]
+                                               for r in transient),
+            })
     return out
 
 

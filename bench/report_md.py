@@ -55,6 +55,10 @@ def summary(doc):
         b, cel = c.get("baton_cpu_ms_per_case"), c.get("celery_cpu_ms_per_case")
         if b is not None and cel is not None:
             rows.append((f"CPU per case incl. broker, Baton / Celery, {w} worker(s)", f"{b:.2f} / {cel:.2f} ms", "-", "-"))
+    for w, c in cases.items():
+        if c.get("transient_ratio") is not None:
+            rows.append((f"cases/s, Baton with `persistent_messages: false` (opt-in) / Celery, {w} worker(s)",
+                         fmt(c["transient_ratio"], 2), "-", "-"))
     p99 = get(lat, "baton_job", "p99_ms")
     if p99 is not None:
         rows.append(("dispatch latency p99 at low load, submit → job process runs", f"{p99:.2f} ms", "< 5 ms", goal(p99 < 5)))
@@ -148,8 +152,31 @@ def render_cases(doc):
                  f"| {fmt(s['history_rows_per_case'], 1)} | {fmt(s.get('baton_messages_per_case'), 2)} "
                  f"| {'yes' if s['all_completed'] else 'NO'} |")
     L.append("")
+    L += render_transient(doc)
     L += render_spawn_ceiling(doc)
     L += render_case_cpu(doc)
+    return L
+
+
+def render_transient(doc):
+    rows = [(w, s) for w, s in doc["cases"]["summary"].items() if s.get("transient_per_s") is not None]
+    if not rows:
+        return []
+    L = ["### Baton without persistent messages", ""]
+    L.append("The same Baton runs with `broker.persistent_messages: false` in the conductor's and the workers' configs")
+    L.append("(opt-in; the default, above, is persistent): `RunStep`, `StepStarted` and `StepFinished` are kept in the")
+    L.append("broker's memory only, while the submitter's `SubmitCase` stays persistent. After a broker restart Baton")
+    L.append("recovers what such messages carried from its workers' job stores (README, Configuration). In the same")
+    L.append("repetitions as the table above, against the same Celery runs.")
+    L.append("")
+    L.append("| workers × slots | cases/s | **Baton / Celery** | per-repetition ratios | CPU ms per case (broker) | messages per case | all COMPLETED |")
+    L.append("|---|---:|---:|---|---|---:|---|")
+    for w, s in rows:
+        L.append(f"| {w} × {doc['case_slots']} | {fmt(s['transient_per_s'])} | **{fmt(s['transient_ratio'], 2)}** "
+                 f"| {', '.join(fmt(r, 2) for r in s['transient_ratio_per_rep'])} "
+                 f"| {fmt(s.get('transient_cpu_ms_per_case'), 2)} ({fmt(s.get('transient_broker_cpu_ms_per_case'), 2)}) "
+                 f"| {fmt(s.get('transient_messages_per_case'), 2)} | {'yes' if s['transient_all_completed'] else 'NO'} |")
+    L.append("")
     return L
 
 

@@ -224,10 +224,20 @@ wait_for_conductor() {
 # Writes a conductor config for a run in DIR (database, port file, console
 # log). The broker's prefetch is the conductor's default unless
 # CONDUCTOR_PREFETCH is set (the ingest stage gives it the raw consumer's 200).
+# broker_section [PREFETCH]: the broker: keys the benchmark sets, if any
+# (BENCH_PERSISTENT_MESSAGES=false: the Baton variant without persistence).
+broker_section() {
+  local prefetch=${1:-}
+  [[ -n $prefetch || -n ${BENCH_PERSISTENT_MESSAGES:-} ]] || return 0
+  printf 'broker:\n'
+  if [[ -n $prefetch ]]; then printf '  prefetch: %d\n' "$prefetch"; fi
+  if [[ -n ${BENCH_PERSISTENT_MESSAGES:-} ]]; then printf '  persistent_messages: %s\n' "$BENCH_PERSISTENT_MESSAGES"; fi
+}
+
 conductor_config() {
   local dir=$1 extra=${2:-}
   mkdir -p "$dir"
-  if [[ -n ${CONDUCTOR_PREFETCH:-} ]]; then printf 'broker:\n  prefetch: %d\n' "$CONDUCTOR_PREFETCH"; fi >"$dir/conductor.yaml"
+  broker_section "${CONDUCTOR_PREFETCH:-}" >"$dir/conductor.yaml"
   cat >>"$dir/conductor.yaml" <<EOF
 database:
   path: $dir/baton.db

@@ -41,6 +41,7 @@ actions:
     argv: ["/bin/date", "+%s%N"]
     timeout: 1m
 EOF
+  broker_section >>"$dir/worker.yaml"
   spawn "$dir/worker.log" env BATON_BROKER_URL="$url" BATON_WORKER_ID= "$BIN/baton-worker" --config "$dir/worker.yaml"
 }
 
@@ -83,11 +84,14 @@ baton_cluster_stop() {
 }
 
 # N cases of bench_true, submitted in one burst; timed to the moment the
-# database says all are COMPLETED.
+# database says all are COMPLETED. SYSTEM baton-transient: the same with
+# broker.persistent_messages false in the conductor's and workers' configs.
 cases_baton() {
-  local rep=$1 workers=$2
-  new_vhost "bench-cases-baton-$workers"
-  local url=$REPLY dir=$WORK/cases/baton-$workers-$rep
+  local rep=$1 workers=$2 system=${3:-baton}
+  local BENCH_PERSISTENT_MESSAGES=
+  [[ $system == baton-transient ]] && BENCH_PERSISTENT_MESSAGES=false
+  new_vhost "bench-cases-$system-$workers"
+  local url=$REPLY dir=$WORK/cases/$system-$workers-$rep
   rm -rf "$dir"
   baton_cluster "$dir" "$url" "$workers"
   local db=$dir/conductor/baton.db t0
@@ -114,11 +118,11 @@ cases_baton() {
   completed=$(db_count "$db" "SELECT COUNT(*) FROM cases WHERE status = 'COMPLETED'")
   history=$(db_count "$db" "SELECT COUNT(*) FROM case_history")
   attempts=$(db_count "$db" "SELECT COUNT(*) FROM step_attempts WHERE exit_code = 0 AND finished_ms IS NOT NULL")
-  printf '{"rep": %d, "system": "baton", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "starts_folded": %d, "conductor_memory": %s, "cpu": %s}\n' \
-    "$rep" "$workers" "$CASE_SLOTS" "$CASES" "$t0" "$t_done" "$(cat "$dir/submit.json")" "$completed" "$history" \
+  printf '{"rep": %d, "system": "%s", "workers": %d, "slots": %d, "cases": %d, "t_start": %s, "t_done": %s, "submit": %s, "completed": %d, "history_rows": %d, "finished_attempts": %d, "starts_folded": %d, "conductor_memory": %s, "cpu": %s}\n' \
+    "$rep" "$system" "$workers" "$CASE_SLOTS" "$CASES" "$t0" "$t_done" "$(cat "$dir/submit.json")" "$completed" "$history" \
     "$attempts" "$folded" "$mem" "$cpu" >>"$RESULTS/cases.jsonl"
   ((completed == CASES)) || die "only $completed of $CASES cases COMPLETED; see $dir"
-  drop_vhost "bench-cases-baton-$workers"
+  drop_vhost "bench-cases-$system-$workers"
 }
 
 # celery_cluster DIR URL WORKERS: WORKERS celery nodes, CASE_SLOTS prefork
@@ -184,6 +188,7 @@ bench_cases() {
         cases_celery "$rep" "$workers"
         cases_baton "$rep" "$workers"
       fi
+      cases_baton "$rep" "$workers" baton-transient
     done
   done
   spawn_ceiling after
