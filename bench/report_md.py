@@ -253,7 +253,9 @@ def render_latency(doc):
     L.append("The job is `/bin/date +%s%N` in both systems, so its output is the moment the job process ran")
     L.append("(CLOCK_REALTIME, same host as the submitter); latency = that stamp − the submitter's clock just before")
     L.append("the publish (Baton: `baton-bench-amqp submit --interval-ms`; Celery: `apply_async`). For Baton the")
-    L.append("`step_attempts.started_ms` the conductor stored from `StepStarted` is shown as well (ms resolution).")
+    L.append("`step_attempts.started_ms` the conductor stored from `StepStarted` is shown as well (ms resolution; for a")
+    L.append("job whose `StepFinished` stood for its `StepStarted`, a few per run here, it is the conductor's estimate:")
+    L.append("the end dated back by the job's run time).")
     L.append("The raw line is `baton-bench-amqp pingpong`: two hops on the same broker, each a persistent publish")
     L.append("and a consume with manual ack, nothing in between — the broker's share of Baton's path")
     L.append("(submit → intake → conductor, conductor → worker queue → worker).")
@@ -455,9 +457,10 @@ from the consumer thread into an inbox and posts one drain onto the core strand 
 commits and acks (one multiple ack) once the inbox is empty, so a lone event is still committed at
 once while batches grow with the backlog (column `after-enqueue`). Full runs on 2026-11-30 gave ratios
 of 0.82, 0.80, 0.78, 0.75, 0.80 (column `supervisor-reuse`, repetitions 0.84, 0.63, 0.80), 0.81, 0.74
-and 0.78; on 2026-12-01 an ingest-only run gave 0.76 and this run 0.80 (repetitions 0.80, 0.90, 0.78),
-with nothing on the ingest path changed among the last seven: the goal sits at the edge of this
-machine's run-to-run noise. Acking committed batches together (at 100 deliveries or after 2 ms, an
+and 0.78; on 2026-12-01 an ingest-only run gave 0.76, full runs 0.80 (column `before-fold`, repetitions
+0.80, 0.90, 0.78) and 0.77 (0.77, 0.95, 0.76), and this run 0.97 (0.89, 1.08, 0.97), with nothing on the
+ingest path changed among the last ten: the goal sits within this machine's run-to-run noise, which
+is larger than the distance to it. Acking committed batches together (at 100 deliveries or after 2 ms, an
 experiment) left the ratio where it was (0.76 against 0.76 in back-to-back ingest-only runs), so the
 acks' frames are not what bounds it either. Turning SQLite's checkpoints off altogether
 (an experiment, WAL left to grow) moved the conductor's rate by less than that noise (24.9k vs 26.4k
@@ -516,9 +519,25 @@ says where Baton's cost is: about 2.3-2.5 ms per case against Celery's 1.4-1.6, 
 0.85-0.9 ms for Baton and 0.3 ms for Celery. Baton sends four persistent, confirmed messages per case
 (`SubmitCase`, `RunStep`, `StepStarted`, `StepFinished`) where Celery sends one task message, and it
 persists four transitions and an attempt where Celery (early ack, no result backend) persists nothing.
-The broker's share alone is the difference between the two systems. Halving it would mean a
-`StepFinished` that also stands for `StepStarted` when a job ends before its start was sent, which
-changes what the conductor records; it is left as a design question.
+The broker's share alone is the difference between the two systems.
+
+**Case throughput, step 5: fewer and cheaper broker messages** (column `before-fold` is the run
+before). A `StepFinished` now says how its job started (pid, log path), and the worker's events go
+out through an outbox drained by its strand, one post per burst: a `StepFinished` added while its
+step's `StepStarted` still waits there takes that event's place, and the conductor records the
+EXECUTING transition from it, dated back by the job's run time (history rows per case stay 4.0).
+Nothing is held back for this, so a lone job's `StepStarted` goes out as before. In the cases stage
+22-33% of the starts fold (messages per case 3.67-3.77 instead of 4); back to back with the
+commit before it, Baton's CPU per case went from 3.15 / 2.89 ms (1 / 2 workers) to 2.86 / 2.40, the
+broker's share from 1.15 / 1.02 to 1.03 / 0.89; in full runs 3.08 / 2.52 ms before and 2.71-2.72 /
+2.34-2.56 ms after. Persistence is the larger part of what is left: with every message Baton sends kept
+in the broker's memory only (an experiment) the broker's share fell to 0.55 ms per case and Baton's
+total to 2.09 / 1.96 ms. Since Baton recovers a lost command or result without the broker (workers
+register again, the conductor reconciles, results are repeated from `jobs.db`; an integration test
+restarts the broker while results wait for a killed conductor and every step still runs exactly once),
+this is now an opt-in, `broker.persistent_messages: false`, measured in every run (table *Baton without
+persistent messages*): 0.61 / 0.78 of Celery's cases/s in this run against 0.52 / 0.61 for the
+persistent default. Neither comes near 3×, for the ceiling's reason above.
 
 **Dispatch latency.** Timestamps from temporary probes (200 cases, 100 ms apart, p50 in µs; the
 probes' own file writes add to them): submit → the worker's consumer receives `RunStep` 1,706 (two
@@ -534,10 +553,10 @@ worker's `jobs.db` did the same on its strand. Both databases are now checkpoint
 connection of its own (`Database::checkpoint_in_background`, PASSIVE, never blocking the writer): that
 share's p99 was 1.11 ms in that run and 1.47 ms in this one. Runs of this stage after the change gave
 p99 4.73 ms (column `supervisor-reuse`), 4.88, 5.19, 7.63 (that one with a 65 ms outlier on the
-worker's side), 5.12, 5.81, 5.74, 5.75 and 5.80 ms (this run), Celery 6.88, 5.47, 5.40, 5.63, n/a,
-5.19, 5.75, 6.17 and 6.34 in the same runs: the goal is met in two of nine and Baton's p99 sits
-between 4.7 and 5.8 ms apart from the outlier, at the edge of the goal and level with or below
-Celery's. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it. A
+worker's side), 5.12, 5.81, 5.74, 5.75, 5.80 (column `before-fold`), 5.33 and 4.42 ms (this run),
+Celery 6.88, 5.47, 5.40, 5.63, n/a, 5.19, 5.75, 6.17, 6.34, 6.05 and 7.19 in the same runs: the goal
+is met in three of eleven and Baton's p99 sits between 4.4 and 5.8 ms apart from the outlier, at the
+edge of the goal and level with or below Celery's in every run. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it. A
 system-wide syscall trace of one case (`perf record -a` on syscall tracepoints, 2026-12-01) put the
 ~4 ms of a sample as: the broker's two hops about 1.3 ms (persistent messages, durable queues), three
 wake-ups of a sleeping thread (consumer to core, core to publisher, worker consumer to worker core)
