@@ -67,6 +67,18 @@ class Cases : public ::testing::Test {
     workers_[id] = &process;
     return process;
   }
+  // Every case COMPLETED within `limit`, and each of their steps ran exactly once.
+  void expect_all_completed_each_step_once(int cases, int steps, std::chrono::seconds limit) {
+    ASSERT_TRUE(eventually(
+        [&] {
+          auto done = sys_->api("/api/v1/cases?status=COMPLETED&limit=1000");
+          return done.is_object() && done["cases"].size() == static_cast<size_t>(cases);
+        },
+        limit))
+        << sys_->api("/api/v1/cases?limit=5").dump(1);
+    for (const auto& [line, count] : marks()) EXPECT_EQ(count, 1) << line;
+    EXPECT_EQ(marks().size(), static_cast<size_t>(cases * steps));
+  }
   nlohmann::json submit(const std::string& id, const std::string& workflow, nlohmann::json params = nlohmann::json::object()) {
     int status = 0;
     auto res = sys_->api_post("/api/v1/cases", {{"id", id}, {"workflow", workflow}, {"params", params}}, &status);
@@ -222,15 +234,7 @@ TEST_F(Cases, WithoutPersistentMessagesABrokerRestartLosesNoStepAndRunsNoneTwice
   ASSERT_EQ(testing::broker_ctl({"stop_app"}), 0);
   ASSERT_EQ(testing::broker_ctl({"start_app"}), 0);
   sys_->start_conductor();
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto done = sys_->api("/api/v1/cases?status=COMPLETED&limit=1000");
-        return done.is_object() && done["cases"].size() == kCases;
-      },
-      120s))
-      << sys_->api("/api/v1/cases?limit=5").dump(1);
-  for (const auto& [line, count] : marks()) EXPECT_EQ(count, 1) << line;
-  EXPECT_EQ(marks().size(), static_cast<size_t>(kCases * 3));
+  expect_all_completed_each_step_once(kCases, 3, 120s);
 }
 
 // A conductor that was held up (here stopped outright, as a long fsync or a
@@ -268,15 +272,7 @@ TEST_F(Cases, ConductorKilledMidRunCarriesOnWithoutRunningAnAttemptTwice) {
   sys_->conductor().signal(SIGKILL);
   sys_->conductor().wait_exit(10s);
   sys_->start_conductor();
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto done = sys_->api("/api/v1/cases?status=COMPLETED&limit=1000");
-        return done.is_object() && done["cases"].size() == kCases;
-      },
-      180s))
-      << sys_->api("/api/v1/cases?limit=5").dump(1);
-  for (const auto& [line, count] : marks()) EXPECT_EQ(count, 1) << line;
-  EXPECT_EQ(marks().size(), static_cast<size_t>(kCases * 3));
+  expect_all_completed_each_step_once(kCases, 3, 180s);
 }
 
 TEST_F(Cases, CasesOfAKilledWorkerFinishOnTheOtherOne) {
