@@ -19,12 +19,14 @@ struct BrokerSettings {
   uint64_t max_message_bytes = 1 << 20;
   std::chrono::milliseconds reconnect_initial{200};
   std::chrono::milliseconds reconnect_max{10'000};
-  // Commands and events this process publishes survive a broker restart
-  // (delivery mode 2). Off, the broker keeps them in memory only: about half
-  // its work per message (docs/BENCHMARKS.md), and after a restart the
-  // workers' re-registration and the conductor's reconcile recover the steps
-  // whose messages were lost; heartbeats and check results in flight are
-  // gone. Dead-lettered copies are always persistent.
+  // Every message this process publishes survives a broker restart
+  // (delivery mode 2). Off, the broker keeps the recoverable ones in memory
+  // only (OutgoingMessage::recoverable: step commands and events, heartbeats,
+  // registrations, checks and their results): about half its work per case
+  // (docs/BENCHMARKS.md). After a restart the workers' registration and the
+  // conductor's reconcile recover the steps whose messages were lost; check
+  // results in flight are gone until the next run. Submissions, cancels,
+  // maintenance and dead letters stay persistent.
   bool persistent_messages = true;
   // Shown as the connection name in the management UI.
   std::string connection_name = "baton";

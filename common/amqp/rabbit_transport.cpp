@@ -60,7 +60,7 @@ void RabbitTransport::stop(std::chrono::milliseconds drain) {
 }
 
 void RabbitTransport::publish(OutgoingMessage message, PublishCallback done) {
-  if (!options_.broker.persistent_messages) message.persistent = false;
+  if (!options_.broker.persistent_messages && message.recoverable) message.persistent = false;
   publisher_->publish(std::move(message), std::move(done));
 }
 
@@ -89,8 +89,7 @@ void RabbitTransport::dead_letter(const Delivery& delivery, std::string reason, 
   copy.headers["x-baton-original-routing-key"] = delivery.routing_key;
   const DeliveryRef original = ref(delivery);
   stats_->dead_lettered.fetch_add(1);
-  // Kept whatever persistent_messages says: it is what an operator must be able to inspect.
-  publisher_->publish(std::move(copy), [this, original, settled = std::move(settled)](PublishOutcome outcome) {
+  publish(std::move(copy), [this, original, settled = std::move(settled)](PublishOutcome outcome) {
     if (outcome == PublishOutcome::confirmed) {
       ack(original);
     } else if (outcome != PublishOutcome::abandoned) {

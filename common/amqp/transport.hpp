@@ -28,6 +28,11 @@ struct OutgoingMessage {
   Headers headers;
   std::optional<std::chrono::milliseconds> expiration;  // per-message TTL
   bool persistent = true;
+  // Baton gets what this message says again without the broker if it is
+  // lost: a later heartbeat, the reconcile after a worker registers, the
+  // next scheduled check. With broker.persistent_messages off only such
+  // messages are published non-persistent.
+  bool recoverable = false;
   // Ask the broker to return the message when no queue is bound for it.
   bool mandatory = false;
 };

@@ -50,6 +50,25 @@ void stamp(v1::Envelope& envelope, const std::string& sender, TimePoint now) {
   envelope.set_sender(sender);
 }
 
+bool recoverable(const v1::Envelope& envelope) {
+  switch (envelope.body_case()) {
+    case v1::Envelope::kWorkerRegister:   // sent again on every connect
+    case v1::Envelope::kWorkerHeartbeat:  // the next one
+    case v1::Envelope::kRunCheck:         // the next scheduled run
+    case v1::Envelope::kCheckResult:
+    // Reconciled when the worker registers again: a RunStep it does not list
+    // is sent again, and it repeats a finished step's report from jobs.db.
+    case v1::Envelope::kRunStep:
+    case v1::Envelope::kStepStarted:
+    case v1::Envelope::kStepProgress:
+    case v1::Envelope::kStepFinished:
+    case v1::Envelope::kStepRejected:
+      return true;
+    default:  // submissions, cancels, maintenance, the reconcile itself, replies
+      return false;
+  }
+}
+
 amqp::OutgoingMessage to_message(const v1::Envelope& envelope, std::string exchange, std::string routing_key) {
   amqp::OutgoingMessage m;
   m.exchange = std::move(exchange);
@@ -59,6 +78,7 @@ amqp::OutgoingMessage to_message(const v1::Envelope& envelope, std::string excha
   m.type = body_name(envelope);
   m.message_id = envelope.message_id();
   m.correlation_id = envelope.correlation_id();
+  m.recoverable = recoverable(envelope);
   return m;
 }
 

@@ -33,8 +33,12 @@ std::string body_name(const v1::Envelope& envelope);
 // Fills message_id (when empty), sent_at and sender.
 void stamp(v1::Envelope& envelope, const std::string& sender, TimePoint now);
 
+// Whether Baton gets what the envelope says again without the broker if it
+// is lost (amqp::OutgoingMessage::recoverable).
+bool recoverable(const v1::Envelope& envelope);
+
 // A persistent protobuf message with id, type and correlation id copied from
-// the envelope.
+// the envelope, marked recoverable as above.
 amqp::OutgoingMessage to_message(const v1::Envelope& envelope, std::string exchange, std::string routing_key);
 
 // Protobuf JSON mapping with the .proto field names (snake_case).

@@ -176,7 +176,7 @@ TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
   publisher.stop();
 }
 
-TEST(RabbitTransport, WithoutPersistentMessagesOnlyTheDeadLetteredCopyIsPersistent) {
+TEST(RabbitTransport, WithoutPersistentMessagesOnlyRecoverableOnesAreTransientAndNeverTheirDeadLetters) {
   auto settings = testing::make_vhost("transport-transient");
   RabbitTransport persistent({settings, test_topology(), ""});
   settings.persistent_messages = false;
@@ -186,18 +186,25 @@ TEST(RabbitTransport, WithoutPersistentMessagesOnlyTheDeadLetteredCopyIsPersiste
   Confirms confirms;
   persistent.publish(message("p-1"), confirms.track("p-1"));
   ASSERT_TRUE(confirms.wait_for_count(1, 10s));
-  transient.publish(message("t-1"), confirms.track("t-1"));
+  OutgoingMessage recoverable = message("t-1");
+  recoverable.recoverable = true;
+  transient.publish(recoverable, confirms.track("t-1"));
   ASSERT_TRUE(confirms.wait_for_count(2, 10s));
-  auto queued = testing::take_messages(settings.vhost, "t.q", 2);
-  ASSERT_EQ(queued.size(), 2u);
+  transient.publish(message("s-1"), confirms.track("s-1"));  // e.g. a submission: nothing else would bring it back
+  ASSERT_TRUE(confirms.wait_for_count(3, 10s));
+  auto queued = testing::take_messages(settings.vhost, "t.q", 3);
+  ASSERT_EQ(queued.size(), 3u);
   EXPECT_EQ(queued[0]["properties"]["delivery_mode"], 2) << "persistent by default";
-  EXPECT_EQ(queued[1]["properties"]["delivery_mode"], 1) << "kept in the broker's memory only";
+  EXPECT_EQ(queued[1]["properties"]["delivery_mode"], 1) << "recoverable: kept in the broker's memory only";
+  EXPECT_EQ(queued[2]["properties"]["delivery_mode"], 2) << "not recoverable: persistent whatever the setting";
 
   auto consumer_owner = consumer_on(settings, [&](RabbitTransport& self, Delivery d) {
     self.dead_letter(d, "refused: test");
   });
   consumer_owner->start();
-  transient.publish(message("t-2"), confirms.track("t-2"));
+  OutgoingMessage doomed = message("t-2");
+  doomed.recoverable = true;
+  transient.publish(doomed, confirms.track("t-2"));
   ASSERT_TRUE(eventually([&] { return testing::queue_depth(settings.vhost, kDeadQueue) == 1; }, 20s));
   auto dead = testing::take_messages(settings.vhost, kDeadQueue, 1);
   ASSERT_EQ(dead.size(), 1u);

@@ -29,6 +29,25 @@ TEST(Codec, ProtobufRoundTripKeepsEveryField) {
   EXPECT_EQ(decoded->sent_at().seconds(), 1'700'000'000);
 }
 
+TEST(Codec, OnlyWhatBatonRecoversWithoutTheBrokerIsMarkedRecoverable) {
+  const auto marked = [](auto set_body) {
+    v1::Envelope e;
+    set_body(e);
+    const bool r = codec::recoverable(e);
+    EXPECT_EQ(codec::to_message(e, "x", "k").recoverable, r);
+    return r;
+  };
+  EXPECT_TRUE(marked([](v1::Envelope& e) { e.mutable_worker_heartbeat(); }));
+  EXPECT_TRUE(marked([](v1::Envelope& e) { e.mutable_run_step(); }));
+  EXPECT_TRUE(marked([](v1::Envelope& e) { e.mutable_step_finished(); }));
+  EXPECT_TRUE(marked([](v1::Envelope& e) { e.mutable_check_result(); }));
+  EXPECT_FALSE(marked([](v1::Envelope& e) { e.mutable_submit_case(); })) << "a lost submission is a lost case";
+  EXPECT_FALSE(marked([](v1::Envelope& e) { e.mutable_cancel_step(); }));
+  EXPECT_FALSE(marked([](v1::Envelope& e) { e.mutable_run_maintenance(); }));
+  EXPECT_FALSE(marked([](v1::Envelope& e) { e.mutable_maintenance_result(); }));
+  EXPECT_FALSE(marked([](v1::Envelope& e) { e.mutable_running_steps(); }));
+}
+
 TEST(Codec, EmptyContentTypeMeansProtobuf) {
   auto decoded = decode(encode(heartbeat()), "");
   ASSERT_TRUE(decoded.ok());
