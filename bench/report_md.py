@@ -458,9 +458,9 @@ commits and acks (one multiple ack) once the inbox is empty, so a lone event is 
 once while batches grow with the backlog (column `after-enqueue`). Full runs on 2026-11-30 gave ratios
 of 0.82, 0.80, 0.78, 0.75, 0.80 (column `supervisor-reuse`, repetitions 0.84, 0.63, 0.80), 0.81, 0.74
 and 0.78; on 2026-12-01 an ingest-only run gave 0.76, full runs 0.80 (column `before-fold`, repetitions
-0.80, 0.90, 0.78) and 0.77 (0.77, 0.95, 0.76), and this run 0.97 (0.89, 1.08, 0.97), with nothing on the
-ingest path changed among the last ten: the goal sits within this machine's run-to-run noise, which
-is larger than the distance to it. Acking committed batches together (at 100 deliveries or after 2 ms, an
+0.80, 0.90, 0.78), 0.77 (0.77, 0.95, 0.76) and 0.97 (0.89, 1.08, 0.97), and this run 0.76 (0.75, 0.83,
+0.76), with nothing on the ingest path changed among the last eleven: the goal sits within this
+machine's run-to-run noise, which is larger than the distance to it. Acking committed batches together (at 100 deliveries or after 2 ms, an
 experiment) left the ratio where it was (0.76 against 0.76 in back-to-back ingest-only runs), so the
 acks' frames are not what bounds it either. Turning SQLite's checkpoints off altogether
 (an experiment, WAL left to grow) moved the conductor's rate by less than that noise (24.9k vs 26.4k
@@ -527,17 +527,20 @@ out through an outbox drained by its strand, one post per burst: a `StepFinished
 step's `StepStarted` still waits there takes that event's place, and the conductor records the
 EXECUTING transition from it, dated back by the job's run time (history rows per case stay 4.0).
 Nothing is held back for this, so a lone job's `StepStarted` goes out as before. In the cases stage
-22-33% of the starts fold (messages per case 3.67-3.77 instead of 4); back to back with the
+22-34% of the starts fold (messages per case 3.66-3.77 instead of 4); back to back with the
 commit before it, Baton's CPU per case went from 3.15 / 2.89 ms (1 / 2 workers) to 2.86 / 2.40, the
-broker's share from 1.15 / 1.02 to 1.03 / 0.89; in full runs 3.08 / 2.52 ms before and 2.71-2.72 /
-2.34-2.56 ms after. Persistence is the larger part of what is left: with every message Baton sends kept
+broker's share from 1.15 / 1.02 to 1.03 / 0.89; in full runs 3.08 / 2.52 ms before and 2.35-2.72 /
+2.11-2.56 ms after (the machine ran faster in the last run: Celery's own figure fell too). Persistence is the larger part of what is left: with every message Baton sends kept
 in the broker's memory only (an experiment) the broker's share fell to 0.55 ms per case and Baton's
 total to 2.09 / 1.96 ms. Since Baton recovers a lost command or result without the broker (workers
 register again, the conductor reconciles, results are repeated from `jobs.db`; an integration test
 restarts the broker while results wait for a killed conductor and every step still runs exactly once),
 this is now an opt-in, `broker.persistent_messages: false`, measured in every run (table *Baton without
-persistent messages*): 0.61 / 0.78 of Celery's cases/s in this run against 0.52 / 0.61 for the
-persistent default. Neither comes near 3×, for the ceiling's reason above.
+persistent messages*): 0.66 / 0.75 of Celery's cases/s in this run against 0.54 / 0.63 for the
+persistent default (0.61 / 0.78 against 0.52 / 0.61 in the run before), at 1.86 / 1.74 ms of CPU per
+case (broker 0.47 / 0.49) against 2.35 / 2.11 (0.84 / 0.80). Only the messages Baton recovers by itself
+go non-persistent (`OutgoingMessage::recoverable`): a watched directory's submissions, cancels and
+maintenance stay persistent. Neither variant comes near 3×, for the ceiling's reason above.
 
 **Dispatch latency.** Timestamps from temporary probes (200 cases, 100 ms apart, p50 in µs; the
 probes' own file writes add to them): submit → the worker's consumer receives `RunStep` 1,706 (two
@@ -553,10 +556,10 @@ worker's `jobs.db` did the same on its strand. Both databases are now checkpoint
 connection of its own (`Database::checkpoint_in_background`, PASSIVE, never blocking the writer): that
 share's p99 was 1.11 ms in that run and 1.47 ms in this one. Runs of this stage after the change gave
 p99 4.73 ms (column `supervisor-reuse`), 4.88, 5.19, 7.63 (that one with a 65 ms outlier on the
-worker's side), 5.12, 5.81, 5.74, 5.75, 5.80 (column `before-fold`), 5.33 and 4.42 ms (this run),
-Celery 6.88, 5.47, 5.40, 5.63, n/a, 5.19, 5.75, 6.17, 6.34, 6.05 and 7.19 in the same runs: the goal
-is met in three of eleven and Baton's p99 sits between 4.4 and 5.8 ms apart from the outlier, at the
-edge of the goal and level with or below Celery's in every run. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it. A
+worker's side), 5.12, 5.81, 5.74, 5.75, 5.80 (column `before-fold`), 5.33, 4.42 and 3.81 ms (this
+run), Celery 6.88, 5.47, 5.40, 5.63, n/a, 5.19, 5.75, 6.17, 6.34, 6.05, 7.19 and 4.75 in the same runs:
+the goal is met in four of twelve and Baton's p99 sits between 3.8 and 5.8 ms apart from the outlier,
+at the edge of the goal and level with or below Celery's in every run. With 200 samples the p99 is the second-worst case, so one slow wake-up moves it. A
 system-wide syscall trace of one case (`perf record -a` on syscall tracepoints, 2026-12-01) put the
 ~4 ms of a sample as: the broker's two hops about 1.3 ms (persistent messages, durable queues), three
 wake-ups of a sleeping thread (consumer to core, core to publisher, worker consumer to worker core)
