@@ -33,6 +33,9 @@ class EventOutbox {
 
  private:
   void drain();
+  // Removes the step's StepStarted when it still waits with nothing of the
+  // step behind it that must stay after it; true when it did.
+  bool drop_waiting_start_locked(const v1::StepRef& step);
 
   Post post_;
   Publish publish_;
