@@ -170,6 +170,9 @@ void ConductorApp::observe_components() {
                                             {"progress", c.progress}}
                                  .dump());
   });
+  cases_->set_start_listener([&m](bool with_end) {
+    m.steps_started.with({with_end ? "step_finished" : "step_started"}).inc();
+  });
   cases_->set_step_listener([&m](const std::string& outcome, std::chrono::milliseconds duration) {
     m.step_duration.with({outcome}).observe(duration);
   });

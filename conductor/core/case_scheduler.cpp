@@ -487,20 +487,24 @@ Status CaseScheduler::after_failure(Active& a, const std::string& why) {
 Status CaseScheduler::on_step_started(const v1::StepStarted& e) {
   Active* a = current(e.step(), true);
   if (!a) return {};
-  return start_attempt(*a, e, clock_.now());
+  return start_attempt(*a, e, clock_.now(), false);
 }
 
-Status CaseScheduler::start_attempt(Active& a, const v1::StepStarted& e, TimePoint at) {
+Status CaseScheduler::start_attempt(Active& a, const v1::StepStarted& e, TimePoint at, bool with_end) {
   if (a.attempt->status == AttemptStatus::running) return {};
   a.attempt->status = AttemptStatus::running;
   a.attempt->pid = e.pid();
   a.attempt->started_at = at;
   if (auto st = store_.begin_batch(); !st) return st;
   if (auto st = store_.upsert_attempt(*a.attempt); !st) return st;
-  return transition(a, CaseStatus::executing,
-                    describe_step(a) + " attempt " + std::to_string(a.record.attempt) + " running on " +
-                        a.attempt->worker_id + " (pid " + std::to_string(e.pid()) + ")",
-                    at);
+  if (auto st = transition(a, CaseStatus::executing,
+                           describe_step(a) + " attempt " + std::to_string(a.record.attempt) + " running on " +
+                               a.attempt->worker_id + " (pid " + std::to_string(e.pid()) + ")",
+                           at);
+      !st)
+    return st;
+  if (start_listener_) start_listener_(with_end);
+  return {};
 }
 
 Status CaseScheduler::on_step_progress(const v1::StepProgress& e) {
@@ -522,7 +526,7 @@ Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
     const TimePoint now = clock_.now();
     const TimePoint began =
         std::min(now, std::max(a->attempt->dispatched_at, now - std::chrono::milliseconds(e.duration_ms())));
-    if (auto st = start_attempt(*a, e.started(), began); !st) return st;
+    if (auto st = start_attempt(*a, e.started(), began, true); !st) return st;
   }
   if (step_listener_)
     step_listener_(v1::StepFinished::Outcome_Name(e.outcome()), std::chrono::milliseconds(e.duration_ms()));

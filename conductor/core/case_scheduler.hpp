@@ -83,6 +83,8 @@ class CaseScheduler {
   void set_problem_listener(ProblemListener listener) { problem_listener_ = std::move(listener); }
   // Every change of a case (status, step, progress), for the live dashboard.
   void set_change_listener(std::function<void(const CaseRecord&)> listener) { change_listener_ = std::move(listener); }
+  // A job start was recorded; `with_end`: its StepFinished reported it.
+  void set_start_listener(std::function<void(bool with_end)> listener) { start_listener_ = std::move(listener); }
   // Every step result applied: its outcome (SUCCEEDED…) and run time, for metrics.
   void set_step_listener(std::function<void(const std::string& outcome, std::chrono::milliseconds duration)> listener) {
     step_listener_ = std::move(listener);
@@ -122,8 +124,9 @@ class CaseScheduler {
   // Records the new status and its history row, dated `at` (default now).
   Status transition(Active& active, CaseStatus status, std::string message, std::optional<TimePoint> at = {});
   Status save(Active& active);
-  // The attempt's job runs (since `at`): EXECUTING, once.
-  Status start_attempt(Active& active, const v1::StepStarted& event, TimePoint at);
+  // The attempt's job runs (since `at`): EXECUTING, once. `with_end`: the
+  // start came with the StepFinished.
+  Status start_attempt(Active& active, const v1::StepStarted& event, TimePoint at, bool with_end);
   Status finish_attempt(Active& active, AttemptStatus status, const std::string& message);
   Status after_failure(Active& active, const std::string& why);
   Status end_case(const std::string& id);
@@ -153,6 +156,7 @@ class CaseScheduler {
   ProblemListener problem_listener_;
   std::function<void(const CaseRecord&)> change_listener_;
   std::function<void(const std::string&, std::chrono::milliseconds)> step_listener_;
+  std::function<void(bool)> start_listener_;
   std::map<std::string, Usage> usage_;
   CommandOutbox outbox_{transport_};
   std::shared_ptr<spdlog::logger> log_;

@@ -18,6 +18,10 @@ ConductorMetrics::ConductorMetrics(metrics::Registry& r)
                                 metrics::duration_seconds_buckets())),
       step_duration(r.histogram("baton_step_duration_seconds", "Run time of a step's job, by outcome.", {"outcome"},
                                 metrics::duration_seconds_buckets())),
+      steps_started(r.counter("baton_steps_started_total",
+                              "Job starts recorded, by the event that reported them (a short job's "
+                              "step_finished may stand for its step_started).",
+                              {"reported_by"})),
       check_results(r.counter("baton_check_results_total", "Check results recorded, by state.", {"state"})),
       notifications(r.counter("baton_notifications_total", "Notification attempts, by channel and outcome.",
                               {"channel", "outcome"})),

@@ -18,6 +18,7 @@ struct ConductorMetrics {
   metrics::Family<metrics::Counter>& cases_finished;        // {status}
   metrics::Family<metrics::Histogram>& case_duration;       // submit → end
   metrics::Family<metrics::Histogram>& step_duration;       // {outcome}, as the worker measured it
+  metrics::Family<metrics::Counter>& steps_started;         // {reported_by}: step_started | step_finished
   metrics::Family<metrics::Counter>& check_results;         // {state}
   metrics::Family<metrics::Counter>& notifications;         // {channel,outcome}
   metrics::Family<metrics::Counter>& escalations;           // {level}

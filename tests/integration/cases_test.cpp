@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/http/client.hpp"
 #include "tests/integration/support/broker_env.hpp"
 #include "tests/integration/support/child_process.hpp"
 #include "tests/integration/support/system.hpp"
@@ -166,6 +167,17 @@ TEST_F(Cases, TwoHundredThreeStepCasesOverTwoWorkersAllCompleteOnce) {
   EXPECT_EQ(attempts_by_worker.size(), 2u);
   EXPECT_GT(attempts_by_worker["w1"], 0);
   EXPECT_GT(attempts_by_worker["w2"], 0);
+
+  // Every job start is counted once, whichever event reported it.
+  http::Request req;
+  req.url = sys_->url() + "/metrics";
+  auto res = http::fetch(req);
+  ASSERT_TRUE(res.ok());
+  double starts = 0;
+  std::istringstream lines(res->body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("baton_steps_started_total{", 0) == 0) starts += std::stod(line.substr(line.rfind(' ') + 1));
+  EXPECT_EQ(starts, kCases * 3) << res->body.substr(0, 2000);
 }
 
 TEST_F(Cases, AFlakyStepSucceedsOnItsThirdAttemptAndAHopelessOneFails) {

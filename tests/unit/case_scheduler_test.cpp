@@ -426,6 +426,8 @@ TEST_F(CaseSchedulerTest, ADatabaseErrorInTheReactionToAReturnedRunStepReachesIt
 }
 
 TEST_F(CaseSchedulerTest, AStepFinishedThatCarriesItsStartRecordsBothTransitions) {
+  std::vector<bool> starts;  // with_end, per start recorded
+  scheduler_->set_start_listener([&](bool with_end) { starts.push_back(with_end); });
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(submit("c1", "single", {}).ok());
   const TimePoint dispatched = clock_.now();
@@ -450,6 +452,7 @@ TEST_F(CaseSchedulerTest, AStepFinishedThatCarriesItsStartRecordsBothTransitions
   ASSERT_TRUE(attempts[0].started_at.has_value());
   EXPECT_EQ(*attempts[0].started_at, dispatched + 300ms) << "dated back by the job's run time";
   EXPECT_EQ(history[2].at, dispatched + 300ms) << "and so is its history row";
+  EXPECT_EQ(starts, std::vector<bool>{true}) << "counted as reported by its end";
 
   // A job that ran longer than the conductor knew of it starts no earlier than its dispatch.
   ASSERT_TRUE(submit("c2", "single", {}).ok());
@@ -463,6 +466,8 @@ TEST_F(CaseSchedulerTest, AStepFinishedThatCarriesItsStartRecordsBothTransitions
 }
 
 TEST_F(CaseSchedulerTest, AStartAlreadyHeardIsNotRecordedAgainFromTheStepFinished) {
+  std::vector<bool> starts;
+  scheduler_->set_start_listener([&](bool with_end) { starts.push_back(with_end); });
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(submit("c1", "single", {}).ok());
   started("c1", "w1");
@@ -477,6 +482,7 @@ TEST_F(CaseSchedulerTest, AStartAlreadyHeardIsNotRecordedAgainFromTheStepFinishe
   ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
   EXPECT_EQ(store_->case_history("c1").value().size(), 4u);
   EXPECT_EQ(store_->step_attempts("c1").value().size(), 1u);
+  EXPECT_EQ(starts, std::vector<bool>{false}) << "one start, reported by its StepStarted";
 }
 
 TEST_F(CaseSchedulerTest, EventsFromAnotherWorkerThanTheAttemptsAreIgnored) {
