@@ -55,6 +55,7 @@ std::vector<conductor::WorkerRecord> workers(unsigned n) {
     w.online = true;
     w.first_seen = w.last_seen = w.status_changed_at = now;
     w.resources_json = codec::to_json(hb.worker_heartbeat().resources());
+    w.resources_pb = hb.worker_heartbeat().resources().SerializeAsString();
     out.push_back(std::move(w));
   }
   return out;
@@ -82,6 +83,28 @@ BENCHMARK(BM_StoreUpsertBatched1000);
 
 void BM_StoreUpsertOnePerTransaction(benchmark::State& state) { run_upserts(state, 1); }
 BENCHMARK(BM_StoreUpsertOnePerTransaction);
+
+// What the conductor writes per heartbeat of a registered worker: the
+// heartbeat's columns over the existing row, 1000 per transaction.
+void BM_StoreHeartbeatBatched1000(benchmark::State& state) {
+  TempStore store;
+  auto rows = workers(200);
+  if (!(*store).begin_batch()) state.SkipWithError("begin failed");
+  for (const auto& w : rows)
+    if (!(*store).upsert_worker(w)) state.SkipWithError("insert failed");
+  if (!(*store).commit_batch()) state.SkipWithError("commit failed");
+  uint64_t n = 0;
+  for (auto _ : state) {
+    if (n % 1000 == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+    auto& w = rows[n % rows.size()];
+    w.last_sequence = ++n;
+    if (!(*store).update_worker_heartbeat(w)) state.SkipWithError("update failed");
+    if (n % 1000 == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
+  }
+  (void)(*store).commit_batch();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreHeartbeatBatched1000);
 
 }  // namespace
 }  // namespace baton::bench

@@ -115,7 +115,7 @@ Status WorkerRegistry::on_heartbeat(const v1::WorkerHeartbeat& m) {
   w.resources_pb = m.resources().SerializeAsString();
   w.last_seen = clock_.now();
   if (auto st = set_online(w, true, "heartbeat resumed"); !st) return st;
-  return save(w);
+  return store_.update_worker_heartbeat(w);
 }
 
 Status WorkerRegistry::on_stopping(const v1::WorkerStopping& m) {

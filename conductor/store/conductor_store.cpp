@@ -129,6 +129,29 @@ Status ConductorStore::upsert_worker(const WorkerRecord& w) {
   return s.run();
 }
 
+Status ConductorStore::update_worker_heartbeat(const WorkerRecord& w) {
+  auto stmt = db_.prepare(
+      "UPDATE workers SET hostname = ?2, free_slots = ?3, heartbeat_interval_ms = ?4, status = ?5, "
+      "last_seen_ms = ?6, status_changed_ms = ?7, last_sequence = ?8, offline_reason = ?9, resources_pb = ?10, "
+      "draining = ?11 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  auto& s = **stmt;
+  s.bind(1, w.id)
+      .bind(2, w.hostname)
+      .bind(3, w.free_slots)
+      .bind(4, static_cast<int64_t>(w.heartbeat_interval.count()))
+      .bind(5, w.online ? "online" : "offline")
+      .bind(6, to_unix_ms(w.last_seen))
+      .bind(7, to_unix_ms(w.status_changed_at))
+      .bind(8, w.last_sequence)
+      .bind(9, w.offline_reason)
+      .bind_blob(10, w.resources_pb)
+      .bind(11, w.draining ? 1 : 0);
+  if (auto st = s.run(); !st) return st;
+  if (db_.changes() == 0) return upsert_worker(w);  // heard of before its registration
+  return {};
+}
+
 Status ConductorStore::append_worker_history(const std::string& id, TimePoint at, bool online,
                                              const std::string& reason) {
   auto stmt = db_.prepare("INSERT INTO worker_history (worker_id, at_ms, status, reason) VALUES (?1, ?2, ?3, ?4)");

@@ -66,6 +66,50 @@ TEST(ConductorStore, WorkersRoundTripAndUpsert) {
   EXPECT_FALSE(store->find_worker("nobody")->has_value());
 }
 
+TEST(ConductorStore, AHeartbeatUpdatesItsColumnsAndInsertsAWorkerWithoutARow) {
+  auto store = std::move(ConductorStore::open(":memory:").value());
+  WorkerRecord registered = sample("a");
+  registered.version = "1.2";
+  ASSERT_TRUE(store->upsert_worker(registered).ok());
+
+  WorkerRecord beat = registered;
+  beat.labels = {"not", "written"};  // a heartbeat does not carry them
+  beat.version = "not written";
+  beat.hostname = "renamed";
+  beat.free_slots = 1;
+  beat.heartbeat_interval = std::chrono::milliseconds(7000);
+  beat.online = false;
+  beat.offline_reason = "why";
+  beat.last_seen = from_unix_ms(5000);
+  beat.status_changed_at = from_unix_ms(4000);
+  beat.last_sequence = 42;
+  beat.resources_pb = std::string("\x08\x01", 2);
+  beat.draining = true;
+  ASSERT_TRUE(store->update_worker_heartbeat(beat).ok());
+  const WorkerRecord a = store->find_worker("a")->value();
+  EXPECT_EQ(a.labels, registered.labels);
+  EXPECT_EQ(a.version, "1.2");
+  EXPECT_EQ(a.first_seen, from_unix_ms(1000));
+  EXPECT_EQ(a.hostname, "renamed");
+  EXPECT_EQ(a.free_slots, 1u);
+  EXPECT_EQ(a.heartbeat_interval, std::chrono::milliseconds(7000));
+  EXPECT_FALSE(a.online);
+  EXPECT_EQ(a.offline_reason, "why");
+  EXPECT_EQ(a.last_seen, from_unix_ms(5000));
+  EXPECT_EQ(a.status_changed_at, from_unix_ms(4000));
+  EXPECT_EQ(a.last_sequence, 42u);
+  EXPECT_EQ(a.resources_pb, beat.resources_pb);
+  EXPECT_TRUE(a.draining);
+
+  // Heard of before its registration: the whole record goes in.
+  ASSERT_TRUE(store->update_worker_heartbeat(sample("b")).ok());
+  const auto b = store->find_worker("b").value();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->labels, sample("b").labels);
+  EXPECT_EQ(b->last_sequence, 9u);
+  EXPECT_EQ(store->list_workers()->size(), 2u);
+}
+
 TEST(ConductorStore, ReadOnlyInstanceSeesCommittedBatches) {
   const auto path = temp_db("readers");
   auto writer = std::move(ConductorStore::open(path.string()).value());
