@@ -100,7 +100,9 @@ Status add_alerts_and_checks(ConductorStore& store, metrics::Collection& out) {
   for (const auto& [severity, n] : by_severity)
     out.gauge("baton_alerts_open", "Open alerts by severity.", {{"severity", severity}}, n);
 
-  auto latest = store.latest_checks(CheckFilter{.limit = 100000});
+  CheckFilter every;  // (a designated initializer draws -Wmissing-field-initializers from GCC 12)
+  every.limit = 100000;
+  auto latest = store.latest_checks(every);
   if (!latest) return latest.error();
   std::map<std::string, int> by_state{{"OK", 0}, {"WARNING", 0}, {"CRITICAL", 0}, {"UNKNOWN", 0}};
   for (const auto& c : *latest) {

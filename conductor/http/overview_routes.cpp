@@ -100,7 +100,9 @@ Status read_snapshot(ConductorStore& store, TimePoint now, Snapshot& out) {
   auto open = alerts::AlertStore(store.db()).list_alerts(true, 100);
   if (!open) return open.error();
   out.open_alerts = std::move(*open);
-  auto latest = store.latest_checks(CheckFilter{.limit = 5000});
+  CheckFilter every;  // (a designated initializer draws -Wmissing-field-initializers from GCC 12)
+  every.limit = 5000;
+  auto latest = store.latest_checks(every);
   if (!latest) return latest.error();
   for (auto& c : *latest)
     if (c.state != CheckState::ok) out.failing_checks.push_back(std::move(c));
