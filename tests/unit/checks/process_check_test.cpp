@@ -3,8 +3,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -28,6 +32,21 @@ class ProcessCheckTest : public ::testing::Test {
     std::filesystem::permissions(program_, std::filesystem::perms::owner_all);
     pid_ = spawn({program_, "3600"});
     ASSERT_GT(pid_, 0);
+    // posix_spawn returns once the child's exec has replaced its memory, a
+    // moment before the kernel records where its arguments are: until then
+    // /proc/<pid>/cmdline reads empty.
+    ASSERT_TRUE(arguments_visible("3600")) << "/proc/" << pid_ << "/cmdline never showed them";
+  }
+
+  bool arguments_visible(const std::string& arg) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in("/proc/" + std::to_string(pid_) + "/cmdline");
+      const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (cmdline.find(arg) != std::string::npos) return true;
+      std::this_thread::yield();
+    }
+    return false;
   }
   void TearDown() override {
     if (pid_ > 0) {
