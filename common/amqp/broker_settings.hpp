@@ -22,11 +22,13 @@ struct BrokerSettings {
   // Every message this process publishes survives a broker restart
   // (delivery mode 2). Off, the broker keeps the recoverable ones in memory
   // only (OutgoingMessage::recoverable: step commands and events, heartbeats,
-  // registrations, checks and their results): about half its work per case
-  // (docs/BENCHMARKS.md). After a restart the workers' registration and the
-  // conductor's reconcile recover the steps whose messages were lost; check
-  // results in flight are gone until the next run. Submissions, cancels,
-  // maintenance and dead letters stay persistent.
+  // registrations, scheduled checks and their results): about half its work
+  // per case (docs/BENCHMARKS.md). After a restart the workers' registration
+  // and the conductor's reconcile recover the steps whose messages were lost;
+  // check results in flight are gone until the next run. Submissions,
+  // cancels, one-off checks, maintenance and the dead letters Baton writes
+  // stay persistent (a message the broker dead-letters itself, such as an
+  // expired check request, keeps the mode it was sent with).
   bool persistent_messages = true;
   // Shown as the connection name in the management UI.
   std::string connection_name = "baton";

@@ -54,7 +54,7 @@ bool recoverable(const v1::Envelope& envelope) {
   switch (envelope.body_case()) {
     case v1::Envelope::kWorkerRegister:   // sent again on every connect
     case v1::Envelope::kWorkerHeartbeat:  // the next one
-    case v1::Envelope::kRunCheck:         // the next scheduled run
+    case v1::Envelope::kRunCheck:         // the next scheduled run (a one-off run is marked not)
     case v1::Envelope::kCheckResult:
     // Reconciled when the worker registers again: a RunStep it does not list
     // is sent again, and it repeats a finished step's report from jobs.db.

@@ -97,7 +97,7 @@ Status TaskScheduler::tick() {
     if (run.reason == RunOutcome::catch_up)
       log_->info("{} {} on {}: catching up on a run missed since {}", to_string(task->kind), task->name, run.target,
                  to_unix_ms(run.missed_since.value_or(run.scheduled_for)));
-    if (auto st = send(*task, run.target, run.run_id(), run.expires_at, task->dry_run); !st) return st;
+    if (auto st = send(*task, run.target, run.run_id(), run.expires_at, task->dry_run, true); !st) return st;
     book_->mark_fired(run, now);
   }
   for (const auto& s : batch.skipped)
@@ -128,7 +128,7 @@ Result<std::vector<TriggeredRun>> TaskScheduler::run_now(TaskDefinition::Kind ki
         "manual/" + task->schedule_name() + "/" + target + "/" + codec::new_message_id().substr(0, 12);
     // A manual request may wait in the queue for a timeout's worth at most.
     if (auto st = send(*task, target, command_id, now + std::max(task->timeout, std::chrono::milliseconds(60'000)),
-                       dry_run.value_or(task->dry_run));
+                       dry_run.value_or(task->dry_run), false);
         !st)
       return st.error();
     out.push_back({target, command_id});
@@ -144,11 +144,11 @@ Status TaskScheduler::run_action(const std::string& action, const std::map<std::
   task.type = action;
   task.params = params;
   task.timeout = std::chrono::minutes(10);
-  return send(task, worker_id, command_id, clock_.now() + task.timeout, false);
+  return send(task, worker_id, command_id, clock_.now() + task.timeout, false, false);
 }
 
 Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker_id, const std::string& command_id,
-                           TimePoint expires_at, bool dry_run) {
+                           TimePoint expires_at, bool dry_run, bool scheduled) {
   const TimePoint now = clock_.now();
   v1::Envelope envelope;
   const auto expires = TimeUtil::MillisecondsToTimestamp(to_unix_ms(expires_at));
@@ -185,6 +185,7 @@ Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker
   envelope.set_message_id(command_id);
   codec::stamp(envelope, "baton-conductor", now);
   auto message = codec::to_message(envelope, amqp::kCommandsExchange, amqp::worker_routing_key(worker_id));
+  if (!scheduled) message.recoverable = false;
   // The queue drops a request nobody took in time (DESIGN.md: check requests carry a TTL).
   message.expiration = std::max(std::chrono::milliseconds(1000),
                                 std::chrono::duration_cast<std::chrono::milliseconds>(expires_at - now));

@@ -98,8 +98,11 @@ class TaskScheduler {
   std::vector<std::string> targets_of(const TaskDefinition& task) const;
   const TaskDefinition* find(TaskDefinition::Kind kind, const std::string& name) const;
   const TaskDefinition* by_schedule(const std::string& schedule_name) const;
+  // `scheduled`: a run of a schedule, which its next run stands in for if
+  // the broker loses it (broker.persistent_messages: false); a one-off
+  // request is kept on the broker's disk whatever that setting says.
   Status send(const TaskDefinition& task, const std::string& worker_id, const std::string& command_id,
-              TimePoint expires_at, bool dry_run);
+              TimePoint expires_at, bool dry_run, bool scheduled);
 
   ConductorStore& store_;
   amqp::Transport& transport_;

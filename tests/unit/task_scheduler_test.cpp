@@ -148,6 +148,23 @@ TEST_F(TaskSchedulerTest, AScheduledCheckGoesToEveryOnlineWorkerItTargetsWithAnE
   EXPECT_EQ(sent().size(), 2u);
 }
 
+TEST_F(TaskSchedulerTest, OnlyAScheduledCheckMayGoWithoutTheBrokersDisk) {
+  add_worker("gpu-1", {"gpu"});
+  ASSERT_TRUE(scheduler_->tick().ok());
+  scheduler_->release_outbox();
+  ASSERT_EQ(transport_.published().size(), 1u);
+  EXPECT_TRUE(transport_.published()[0].message.recoverable) << "its next run stands in for a lost one";
+
+  auto run = scheduler_->run_now(TaskDefinition::Kind::check, "disk_root", "gpu-1", std::nullopt);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  scheduler_->release_outbox();
+  const auto all = transport_.published();
+  ASSERT_EQ(all.size(), 2u);
+  const auto& manual = all[1].message;
+  EXPECT_TRUE(codec::decode(manual.body, manual.content_type).value().has_run_check());
+  EXPECT_FALSE(manual.recoverable) << "nothing would send an operator's request again";
+}
+
 TEST_F(TaskSchedulerTest, AWorkerThatStopsLeavesTheTargetsAndOneThatRegistersJoinsThem) {
   add_worker("gpu-1", {"gpu"});
   add_worker("gpu-2", {"gpu"});
