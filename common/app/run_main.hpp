@@ -8,6 +8,7 @@
 #include "common/app/exit_codes.hpp"
 #include "common/config/config_error.hpp"
 #include "common/log/logging.hpp"
+#include "common/sqlite/database.hpp"
 
 namespace baton {
 
@@ -44,6 +45,8 @@ int run_main(int argc, char** argv, const std::string& name, const std::string& 
   }
 
   log::init_logging(config.log, name);
+  if (!sqlite::configure_library())
+    log::logger(name)->warn("SQLite was in use before its settings were made; its allocation statistics stay on");
   App app(std::move(config));
   if (auto st = app.start(); !st) {
     log::logger(name)->critical("cannot start: {}", st.error().message);

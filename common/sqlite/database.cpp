@@ -128,6 +128,13 @@ std::string Statement::column_blob(int col) const {
 }
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
+bool configure_library() {
+  // Allocation statistics cost a global mutex around every SQLite malloc and
+  // free (6 % of the conductor's ingest profile); nothing here reads them.
+  static const bool done = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  return done;
+}
+
 Result<Database> Database::open(const std::string& path, bool read_only) {
   if (path != ":memory:" && !read_only) {
     std::error_code ec;
@@ -135,11 +142,7 @@ Result<Database> Database::open(const std::string& path, bool read_only) {
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     if (ec) return make_error(Errc::io_error, "cannot create " + parent.string() + ": " + ec.message());
   }
-  // Once per process, before SQLite initialises: no allocation statistics.
-  // They cost a global mutex around every SQLite malloc and free (6 % of the
-  // conductor's ingest profile) and nothing here reads them.
-  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
-  (void)configured;
+  (void)configure_library();  // a program without run_main, e.g. the tests
   sqlite3* db = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;

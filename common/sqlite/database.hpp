@@ -77,6 +77,12 @@ Result<std::vector<T>> collect(Statement& stmt, Read read) {
 
 class BackgroundCheckpointer;
 
+// Process-wide SQLite settings (no allocation statistics), made once, before
+// the first connection and while no other thread uses SQLite: run_main calls
+// it first thing, Database::open too. false: SQLite was in use already and
+// nothing changed.
+bool configure_library();
+
 class Database {
  public:
   // WAL mode, foreign keys on, a busy timeout so a reader never fails on a
