@@ -15,10 +15,10 @@ namespace baton::worker {
 // the order they were added, with one post per burst.
 //
 // A StepFinished added while its step's StepStarted still waits here (with
-// no progress of that step behind it) takes that StepStarted's place: the
-// StepFinished carries how the job started, so
-// a short job on a busy worker costs the broker and the conductor one event
-// instead of two, and the conductor still records both transitions.
+// no progress of that step behind it) replaces it: the StepStarted is dropped
+// and the StepFinished, which carries how the job started, joins the end of
+// the list. A short job on a busy worker costs the broker and the conductor
+// one event instead of two, and the conductor still records both transitions.
 class EventOutbox {
  public:
   using Post = std::function<void(std::function<void()>)>;

@@ -519,8 +519,8 @@ Status CaseScheduler::on_step_finished(const v1::StepFinished& e) {
   Active* a = current(e.step(), false);
   if (!a) return {};
   // A job that ended before its worker sent the StepStarted: its start is
-  // recorded from this event, dated back by the job's run time (an estimate:
-  // the event's own time in transit counts as run time), never before the
+  // recorded from this event, dated back by the job's run time from now (an
+  // estimate, late by the event's time in transit), never before the
   // dispatch nor after now.
   if (e.has_started() && a->attempt->status != AttemptStatus::running) {
     const TimePoint now = clock_.now();

@@ -32,15 +32,17 @@ class Hearing {
     bool linked = false;      // the broker link is up now
     uint64_t reconnects = 0;  // the transport's reconnect count, so an outage between rounds is not missed
     std::chrono::steady_clock::duration late{};  // how long after its due time this round runs
-    bool behind = false;      // deliveries are waiting to be applied
+    bool behind = false;      // deliveries received are waiting to be applied
     TimePoint now{};          // the clock silence is counted on
   };
 
   // A round that runs more than `stall_limit` after it was due was held up.
-  // It leaves the judging to a later round, once the events held up with it
-  // are applied: the next one, or the one after if that still finds
-  // deliveries waiting. A core that is late every round still judges every
-  // third one, so the workers that really stopped are found.
+  // It leaves the judging to a later round: the next one, or the one after
+  // if that still finds received deliveries waiting to be applied. Only the
+  // conductor's own inbox is seen: heartbeats a stall left in the broker's
+  // queue beyond the prefetch window are not, and the prefetch (2000 by
+  // default) is what keeps those few. A core that is late every round still
+  // judges every third one, so the workers that really stopped are found.
   Hearing(std::chrono::milliseconds stall_limit, std::chrono::milliseconds rejoin_allowance)
       : stall_limit_(stall_limit), rejoin_allowance_(rejoin_allowance) {}
 

@@ -27,8 +27,9 @@ class ConductorStore {
   bool in_batch() const { return in_batch_; }
 
   Status upsert_worker(const WorkerRecord& worker);
-  // What a heartbeat changes (hostname, free slots, interval, status, last
-  // seen, sequence, resources, draining), written over the worker's row; a
+  // What a heartbeat changes (hostname, free slots, interval, online status
+  // with its change time and reason, last seen, sequence, resources,
+  // draining), written over the worker's row; a
   // worker without a row yet is upserted whole. The cheap path runs per
   // heartbeat, where the upsert re-encoded and rewrote every column.
   Status update_worker_heartbeat(const WorkerRecord& worker);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/http/client.hpp"
+#include "common/sqlite/database.hpp"
 #include "tests/integration/support/broker_env.hpp"
 #include "tests/integration/support/child_process.hpp"
 #include "tests/integration/support/system.hpp"
@@ -241,10 +242,32 @@ TEST_F(Cases, WithoutPersistentMessagesABrokerRestartLosesNoStepAndRunsNoneTwice
   sys_->conductor().signal(SIGKILL);
   ASSERT_TRUE(sys_->conductor().wait_exit(10s).has_value());
   const std::string vhost = sys_->broker().vhost;
-  // Events wait for it (transient, as RabbitTransport's test shows), so the restart drops them.
+  // The jobs the workers hold end while the conductor is down, so their
+  // results wait for it (transient, as RabbitTransport's test shows) and the
+  // restart drops them.
+  auto jobs_not_finished = [&] {
+    int64_t n = 0;
+    for (const auto& [id, process] : workers_) {
+      auto db = sqlite::Database::open((sys_->dir() / ("state-" + id) / "jobs.db").string(), true);
+      if (!db) return int64_t{-1};
+      auto count = db->prepare("SELECT COUNT(*) FROM jobs WHERE state != 'finished'");
+      if (!count) return int64_t{-1};
+      if (auto row = (*count)->step(); !row || !*row) return int64_t{-1};
+      n += (*count)->column_int(0);
+    }
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return jobs_not_finished() == 0; }, 30s));
   ASSERT_TRUE(eventually([&] { return testing::queue_depth(vhost, "baton.conductor") > 0; }, 20s));
+  // Held still across the restart, so nothing they send refills the queue.
+  for (const auto& [id, process] : workers_) process->signal(SIGSTOP);
   ASSERT_EQ(testing::broker_ctl({"stop_app"}), 0);
   ASSERT_EQ(testing::broker_ctl({"start_app"}), 0);
+  nlohmann::json left;
+  ASSERT_TRUE(eventually([&] { return (left = testing::take_messages(vhost, "baton.conductor", 10)).is_array(); }, 20s))
+      << left.dump();
+  EXPECT_EQ(left.size(), 0u) << "the restart dropped what waited: " << left.dump().substr(0, 500);
+  for (const auto& [id, process] : workers_) process->signal(SIGCONT);
   sys_->start_conductor();
   expect_all_completed_each_step_once(kCases, 3, 120s);
 }

@@ -470,14 +470,20 @@ TEST_F(CaseSchedulerTest, AStartAlreadyHeardIsNotRecordedAgainFromTheStepFinishe
   scheduler_->set_start_listener([&](bool with_end) { starts.push_back(with_end); });
   add_worker("w1", {"cpu"}, 1, 0);
   ASSERT_TRUE(submit("c1", "single", {}).ok());
-  started("c1", "w1");
+  const TimePoint heard = clock_.now();
+  started("c1", "w1");  // pid 4242
+  clock_.advance(1s);
   v1::StepFinished e;
   *e.mutable_step() = ref("c1", "w1");
   e.set_outcome(v1::StepFinished::SUCCEEDED);
+  e.set_duration_ms(100);
   *e.mutable_started()->mutable_step() = ref("c1", "w1");
-  e.mutable_started()->set_pid(4242);
+  e.mutable_started()->set_pid(5151);
   ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
   EXPECT_EQ(store_->case_history("c1").value().size(), 4u) << "QUEUED, PROCESSING, EXECUTING, COMPLETED";
+  const auto attempt = store_->step_attempts("c1").value().at(0);
+  EXPECT_EQ(attempt.pid, 4242u) << "the StepStarted's";
+  EXPECT_EQ(attempt.started_at, std::optional<TimePoint>(heard)) << "not dated back from the end";
   // Repeated (the worker reports again from its job store): the attempt is over.
   ASSERT_TRUE(scheduler_->on_step_finished(e).ok());
   EXPECT_EQ(store_->case_history("c1").value().size(), 4u);

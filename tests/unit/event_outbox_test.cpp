@@ -108,7 +108,7 @@ TEST_F(EventOutboxTest, OnlyTheSameAttemptsStartIsReplacedAndOnlyByAnEndThatCarr
   EXPECT_EQ(outbox_.folded(), 0u);
 }
 
-TEST_F(EventOutboxTest, AFoldThatEmptiesTheOutboxPostsNoSecondDrain) {
+TEST_F(EventOutboxTest, AnEndFoldedIntoAWaitingStartPostsNoSecondDrain) {
   outbox_.add(started("c1"));
   outbox_.add(finished("c1"));
   EXPECT_EQ(posted_.size(), 1u) << "the first drain is still on its way";
