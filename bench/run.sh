@@ -221,9 +221,6 @@ wait_for_conductor() {
   return 1
 }
 
-# Writes a conductor config for a run in DIR (database, port file, console
-# log). The broker's prefetch is the conductor's default unless
-# CONDUCTOR_PREFETCH is set (the ingest stage gives it the raw consumer's 200).
 # broker_section [PREFETCH]: the broker: keys the benchmark sets, if any
 # (BENCH_PERSISTENT_MESSAGES=false: the Baton variant without persistence).
 broker_section() {
@@ -234,6 +231,9 @@ broker_section() {
   if [[ -n ${BENCH_PERSISTENT_MESSAGES:-} ]]; then printf '  persistent_messages: %s\n' "$BENCH_PERSISTENT_MESSAGES"; fi
 }
 
+# Writes a conductor config for a run in DIR (database, port file, console
+# log). The broker's prefetch is the conductor's default unless
+# CONDUCTOR_PREFETCH is set (the ingest stage gives it the raw consumer's 200).
 conductor_config() {
   local dir=$1 extra=${2:-}
   mkdir -p "$dir"
