@@ -39,10 +39,10 @@ class Hearing {
   // A round that runs more than `stall_limit` after it was due was held up.
   // It leaves the judging to a later round: the next one, or the one after
   // if that still finds received deliveries waiting to be applied. Only the
-  // conductor's own inbox is seen: heartbeats a stall left in the broker's
-  // queue beyond the prefetch window are not, and the prefetch (2000 by
-  // default) is what keeps those few. A core that is late every round still
-  // judges every third one, so the workers that really stopped are found.
+  // conductor's own inbox is seen, not heartbeats a stall left in the
+  // broker's queue beyond the prefetch window (2000 by default). A core that
+  // is late every round still judges every third one, so the workers that
+  // really stopped are found.
   Hearing(std::chrono::milliseconds stall_limit, std::chrono::milliseconds rejoin_allowance)
       : stall_limit_(stall_limit), rejoin_allowance_(rejoin_allowance) {}
 

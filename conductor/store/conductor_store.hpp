@@ -29,9 +29,9 @@ class ConductorStore {
   Status upsert_worker(const WorkerRecord& worker);
   // What a heartbeat changes (hostname, free slots, interval, online status
   // with its change time and reason, last seen, sequence, resources,
-  // draining), written over the worker's row; a
-  // worker without a row yet is upserted whole. The cheap path runs per
-  // heartbeat, where the upsert re-encoded and rewrote every column.
+  // draining), written over the worker's row; a worker without a row yet is
+  // upserted whole. It runs per heartbeat, where the upsert re-encoded and
+  // rewrote every column.
   Status update_worker_heartbeat(const WorkerRecord& worker);
   Result<std::vector<WorkerRecord>> list_workers();
   Result<std::optional<WorkerRecord>> find_worker(const std::string& id);
