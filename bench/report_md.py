@@ -337,6 +337,7 @@ def render_micro(doc):
         "BM_StoreUpsertBatched1000": "worker upsert, 1000 per transaction, temp-file DB (WAL)",
         "BM_StoreUpsertOnePerTransaction": "worker upsert, one transaction each",
         "BM_StoreHeartbeatBatched1000": "what the conductor writes per heartbeat (its columns over the row), 1000 per transaction",
+        "BM_StoreCheckResultBatched1000": "what the conductor writes per check result (history row, latest state and streak), 1000 per transaction",
         "BM_CaseCycleBehindQueue/0": "a case's StepStarted + StepFinished + next placement + a new submit, in-memory DB",
         "BM_CaseCycleBehindQueue/1000": "the same behind 1,000 queued cases",
         "BM_CaseCycleBehindQueue/10000": "the same behind 10,000 queued cases",

@@ -106,5 +106,35 @@ void BM_StoreHeartbeatBatched1000(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreHeartbeatBatched1000);
 
+// What the conductor writes per check result: the history row, then the
+// latest state of (worker, check) with its streak; 200 workers with four
+// checks each, results one second apart, 1000 per transaction.
+void BM_StoreCheckResultBatched1000(benchmark::State& state) {
+  TempStore store;
+  const std::vector<std::string> checks{"disk_root", "memory", "load", "gpu"};
+  const auto start = SystemClock{}.now();
+  uint64_t n = 0;
+  for (auto _ : state) {
+    if (n % 1000 == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+    conductor::CheckResultRecord r;
+    r.worker_id = worker_name(static_cast<unsigned>(n % 200));
+    r.check = checks[(n / 200) % checks.size()];
+    r.type = "disk";
+    r.command_id = "bench/" + std::to_string(n);
+    r.state = n % 50 == 0 ? conductor::CheckState::warning : conductor::CheckState::ok;
+    r.output = "DISK OK - / 41% used (38.2 GiB of 93.1 GiB)";
+    r.perfdata_json = R"([{"label":"used","value":41.0,"uom":"%","warn":"80","crit":"90"}])";
+    r.duration = std::chrono::milliseconds(3);
+    r.at = start + std::chrono::seconds(n);
+    ++n;
+    auto recorded = (*store).record_check_result(r);
+    if (!recorded || *recorded != conductor::CheckRecorded::latest) state.SkipWithError("record failed");
+    if (n % 1000 == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
+  }
+  (void)(*store).commit_batch();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreCheckResultBatched1000);
+
 }  // namespace
 }  // namespace baton::bench
