@@ -40,6 +40,9 @@ TEST(ConductorStore, CreatesTheFileMigratesAndUsesWal) {
   auto mode = (*store)->db().prepare("PRAGMA journal_mode");
   ASSERT_TRUE(*(*mode)->step());
   EXPECT_EQ((*mode)->column_text(0), "wal");
+  auto cache = (*store)->db().prepare("PRAGMA cache_size");
+  ASSERT_TRUE(*(*cache)->step());
+  EXPECT_EQ((*cache)->column_int(0), -16 * 1024) << "the writer's page cache, in KiB";
 }
 
 TEST(ConductorStore, WorkersRoundTripAndUpsert) {
