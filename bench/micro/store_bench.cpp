@@ -61,21 +61,30 @@ std::vector<conductor::WorkerRecord> workers(unsigned n) {
   return out;
 }
 
+// One write per iteration, `per_tx` writes per transaction. `write(n)`
+// makes the n-th (from 0) and says whether it did what it should.
+template <class Write>
+void run_batched(benchmark::State& state, conductor::ConductorStore& store, unsigned per_tx, Write write) {
+  uint64_t n = 0;
+  for (auto _ : state) {
+    if (n % per_tx == 0 && !store.begin_batch()) state.SkipWithError("begin failed");
+    if (!write(n++)) state.SkipWithError("write failed");
+    if (n % per_tx == 0 && !store.commit_batch()) state.SkipWithError("commit failed");
+  }
+  (void)store.commit_batch();
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Upserts of 200 workers' rows (heartbeat-shaped), `per_tx` upserts per
 // transaction; one iteration is one upsert.
 void run_upserts(benchmark::State& state, unsigned per_tx) {
   TempStore store;
   auto rows = workers(200);
-  uint64_t n = 0;
-  for (auto _ : state) {
-    if (n % per_tx == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+  run_batched(state, *store, per_tx, [&](uint64_t n) {
     auto& w = rows[n % rows.size()];
-    w.last_sequence = ++n;
-    if (!(*store).upsert_worker(w)) state.SkipWithError("upsert failed");
-    if (n % per_tx == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
-  }
-  (void)(*store).commit_batch();
-  state.SetItemsProcessed(state.iterations());
+    w.last_sequence = n + 1;
+    return (*store).upsert_worker(w).ok();
+  });
 }
 
 void BM_StoreUpsertBatched1000(benchmark::State& state) { run_upserts(state, 1000); }
@@ -93,16 +102,11 @@ void BM_StoreHeartbeatBatched1000(benchmark::State& state) {
   for (const auto& w : rows)
     if (!(*store).upsert_worker(w)) state.SkipWithError("insert failed");
   if (!(*store).commit_batch()) state.SkipWithError("commit failed");
-  uint64_t n = 0;
-  for (auto _ : state) {
-    if (n % 1000 == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+  run_batched(state, *store, 1000, [&](uint64_t n) {
     auto& w = rows[n % rows.size()];
-    w.last_sequence = ++n;
-    if (!(*store).update_worker_heartbeat(w)) state.SkipWithError("update failed");
-    if (n % 1000 == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
-  }
-  (void)(*store).commit_batch();
-  state.SetItemsProcessed(state.iterations());
+    w.last_sequence = n + 1;
+    return (*store).update_worker_heartbeat(w).ok();
+  });
 }
 BENCHMARK(BM_StoreHeartbeatBatched1000);
 
@@ -113,9 +117,7 @@ void BM_StoreCheckResultBatched1000(benchmark::State& state) {
   TempStore store;
   const std::vector<std::string> checks{"disk_root", "memory", "load", "gpu"};
   const auto start = SystemClock{}.now();
-  uint64_t n = 0;
-  for (auto _ : state) {
-    if (n % 1000 == 0 && !(*store).begin_batch()) state.SkipWithError("begin failed");
+  run_batched(state, *store, 1000, [&](uint64_t n) {
     conductor::CheckResultRecord r;
     r.worker_id = worker_name(static_cast<unsigned>(n % 200));
     r.check = checks[(n / 200) % checks.size()];
@@ -126,13 +128,9 @@ void BM_StoreCheckResultBatched1000(benchmark::State& state) {
     r.perfdata_json = R"([{"label":"used","value":41.0,"uom":"%","warn":"80","crit":"90"}])";
     r.duration = std::chrono::milliseconds(3);
     r.at = start + std::chrono::seconds(n);
-    ++n;
     auto recorded = (*store).record_check_result(r);
-    if (!recorded || *recorded != conductor::CheckRecorded::latest) state.SkipWithError("record failed");
-    if (n % 1000 == 0 && !(*store).commit_batch()) state.SkipWithError("commit failed");
-  }
-  (void)(*store).commit_batch();
-  state.SetItemsProcessed(state.iterations());
+    return recorded && *recorded == conductor::CheckRecorded::latest;
+  });
 }
 BENCHMARK(BM_StoreCheckResultBatched1000);
 
