@@ -54,7 +54,6 @@ bool recoverable(const v1::Envelope& envelope) {
   switch (envelope.body_case()) {
     case v1::Envelope::kWorkerRegister:   // sent again on every connect
     case v1::Envelope::kWorkerHeartbeat:  // the next one
-    case v1::Envelope::kRunCheck:         // the next scheduled run (a one-off run is marked not)
     case v1::Envelope::kCheckResult:
     // Reconciled when the worker registers again: a RunStep it does not list
     // is sent again, and it repeats a finished step's report from jobs.db.
@@ -64,6 +63,8 @@ bool recoverable(const v1::Envelope& envelope) {
     case v1::Envelope::kStepFinished:
     case v1::Envelope::kStepRejected:
       return true;
+    // A RunCheck is recoverable only as a scheduled run, which its next run
+    // stands in for: the task scheduler, which knows, marks it.
     default:  // submissions, cancels, maintenance, the reconcile itself, replies
       return false;
   }

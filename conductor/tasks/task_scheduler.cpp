@@ -185,7 +185,7 @@ Status TaskScheduler::send(const TaskDefinition& task, const std::string& worker
   envelope.set_message_id(command_id);
   codec::stamp(envelope, "baton-conductor", now);
   auto message = codec::to_message(envelope, amqp::kCommandsExchange, amqp::worker_routing_key(worker_id));
-  if (!scheduled) message.recoverable = false;
+  message.recoverable = scheduled && task.kind == TaskDefinition::Kind::check;
   // The queue drops a request nobody took in time (DESIGN.md: check requests carry a TTL).
   message.expiration = std::max(std::chrono::milliseconds(1000),
                                 std::chrono::duration_cast<std::chrono::milliseconds>(expires_at - now));

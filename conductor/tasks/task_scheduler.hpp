@@ -98,9 +98,9 @@ class TaskScheduler {
   std::vector<std::string> targets_of(const TaskDefinition& task) const;
   const TaskDefinition* find(TaskDefinition::Kind kind, const std::string& name) const;
   const TaskDefinition* by_schedule(const std::string& schedule_name) const;
-  // `scheduled`: a run of a schedule, which its next run stands in for if
-  // the broker loses it (broker.persistent_messages: false); a one-off
-  // request is kept on the broker's disk whatever that setting says.
+  // `scheduled`: a run of a schedule. Only a scheduled check may go without
+  // the broker's disk (broker.persistent_messages: false), since its next
+  // run stands in for it; one-off requests and maintenance never do.
   Status send(const TaskDefinition& task, const std::string& worker_id, const std::string& command_id,
               TimePoint expires_at, bool dry_run, bool scheduled);
 
