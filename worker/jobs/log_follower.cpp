@@ -1,7 +1,11 @@
 #include "worker/jobs/log_follower.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <deque>
 #include <fstream>
 
@@ -24,21 +28,30 @@ LogFollower LogFollower::at_end(const std::string& path) { return LogFollower(pa
 
 std::vector<std::string> LogFollower::poll(bool final) {
   std::vector<std::string> lines;
-  std::ifstream in(path_, std::ios::binary);
-  if (in) {
-    in.seekg(static_cast<std::streamoff>(offset_));
-    std::string chunk(kMaxReadPerPoll, '\0');
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    chunk.resize(static_cast<size_t>(in.gcount()));
-    offset_ += chunk.size();
-    for (char c : chunk) {
-      if (c == '\n') {
-        lines.push_back(std::move(partial_));
-        partial_.clear();
-      } else if (partial_.size() < kMaxLineBytes) {
-        partial_ += c;
+  // Most polls find nothing new (a quiet job, or one that printed nothing):
+  // one stat, no open and no buffer.
+  if (file_size(path_) > offset_) {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset_) {
+      // Only what is there: a buffer of the per-poll maximum would be
+      // allocated and zeroed on every poll of every job.
+      std::string chunk(std::min<uint64_t>(static_cast<uint64_t>(st.st_size) - offset_, kMaxReadPerPoll), '\0');
+      ssize_t n;
+      do n = ::pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(offset_));
+      while (n < 0 && errno == EINTR);
+      chunk.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      offset_ += chunk.size();
+      for (char c : chunk) {
+        if (c == '\n') {
+          lines.push_back(std::move(partial_));
+          partial_.clear();
+        } else if (partial_.size() < kMaxLineBytes) {
+          partial_ += c;
+        }
       }
     }
+    if (fd >= 0) ::close(fd);
   }
   if (final && !partial_.empty()) {
     lines.push_back(std::move(partial_));
@@ -64,9 +77,10 @@ std::optional<ProgressLine> parse_progress(const std::string& line) {
 
 std::string read_last_lines(const std::string& path, unsigned count) {
   if (count == 0) return {};
+  const uint64_t size = file_size(path);
+  if (size == 0) return {};
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
-  const uint64_t size = file_size(path);
   const uint64_t start = size > kTailWindowBytes ? size - kTailWindowBytes : 0;
   in.seekg(static_cast<std::streamoff>(start));
   std::string text((std::istreambuf_iterator<char>(in)), {});
