@@ -3,17 +3,24 @@
 # command and by shared object) while one conductor and one worker of 4 slots
 # run N cases of /bin/true.
 #   bench/profile_cases.sh BROKER_DIR [CASES]
+# With PROFILE_STACKS=worker (or conductor) it records that one process's call
+# stacks instead (perf --call-graph dwarf: the Release build has no frame
+# pointers) and writes the callers of its hottest symbols to stacks.txt.
 # BROKER_DIR is a node from `./run.sh broker-start DIR`; binaries come from
-# $BATON_BENCH_BUILD/bin (default build-bench/). Output goes to var/profile-cases/.
+# $BATON_BENCH_BUILD/bin (default build-bench/). Output goes to a new
+# var/profile-cases/run-* (var/profile-cases/latest points at it). Earlier
+# runs are left for you to remove: on ext4 without a journal, files removed
+# in the last minute or so make new inodes slow to allocate, and a run
+# creates a log directory and a log file per case.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BROKER_DIR=${1:?usage: bench/profile_cases.sh BROKER_DIR [CASES]}
 CASES=${2:-1000}
 BIN=${BATON_BENCH_BUILD:-$ROOT/build-bench}/bin
-OUT=$ROOT/var/profile-cases
-rm -rf "$OUT"
+OUT=$ROOT/var/profile-cases/run-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$OUT"
+ln -sfn "$OUT" "$ROOT/var/profile-cases/latest"
 
 env_of() { sed -n "s/^$1=//p" "$BROKER_DIR/broker.env"; }
 USER_=$(env_of USER) PASSWORD=$(env_of PASSWORD) PORT=$(env_of AMQP_PORT) MGMT=$(env_of MGMT_URL)
@@ -46,7 +53,12 @@ env BATON_BROKER_URL="$URL" BATON_WORKER_ID= "$BIN/baton-worker" --config "$OUT/
 worker=$!
 until [[ $(sqlite3 "$OUT/baton.db" "SELECT COUNT(*) FROM workers WHERE status = 'online'" 2>/dev/null) == 1 ]]; do sleep 0.1; done
 
-perf record -a -F 999 -o "$OUT/perf.data" -- sleep 600 >/dev/null 2>&1 &
+case ${PROFILE_STACKS:-} in
+  "") perf record -a -F 999 -o "$OUT/perf.data" -- sleep 600 >/dev/null 2>&1 & ;;
+  worker) perf record -F 999 --call-graph dwarf,16384 -p "$worker" -o "$OUT/perf.data" >/dev/null 2>&1 & ;;
+  conductor) perf record -F 999 --call-graph dwarf,16384 -p "$conductor" -o "$OUT/perf.data" >/dev/null 2>&1 & ;;
+  *) echo "PROFILE_STACKS is worker or conductor, not '$PROFILE_STACKS'" >&2; exit 2 ;;
+esac
 perf=$!
 sleep 0.5
 t0=$(date +%s.%N)
@@ -60,6 +72,10 @@ wait "$perf" || true
 kill -TERM "$worker" "$conductor"
 wait "$worker" "$conductor" || true
 awk -v a="$t0" -v b="$t1" -v n="$CASES" 'BEGIN {printf "%d cases in %.2f s: %.0f cases/s\n", n, b - a, n / (b - a)}' | tee "$OUT/rate.txt"
+if [[ -n ${PROFILE_STACKS:-} ]]; then
+  perf report -i "$OUT/perf.data" --no-children --sort sym --stdio -G --percent-limit 2 2>/dev/null |
+    grep -v '^$' | head -n 400 >"$OUT/stacks.txt"
+fi
 perf report -i "$OUT/perf.data" --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25 >"$OUT/by_comm.txt"
 perf report -i "$OUT/perf.data" --sort comm,dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40 >"$OUT/by_dso.txt"
 mgmt DELETE /api/vhosts/profile-cases || true

@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <algorithm>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,6 +178,8 @@ class JobControllerTest : public ::testing::Test {
     argv: [/nonexistent/program]
   unfound:
     argv: [baton-no-such-program]
+  sleep:
+    argv: [/bin/sleep, "1.1"]
   nowhere:
     argv: [/bin/true]
     cwd: )" + (dir_ / "no-such-dir").string() + R"(
@@ -625,15 +629,129 @@ TEST_F(JobControllerTest, ARequestThatCannotBeDescribedLeavesTheSpareIdle) {
 
 // A supervisor that cannot record its job's end (here its directory is
 // gone; a full disk does the same) must not live on as if the job still ran.
+// While its worker listens it need not write the file (the end goes on its
+// socket), so the worker is gone here when the job ends.
 TEST_F(JobControllerTest, AnEndThatCannotBeRecordedIsAJobLost) {
-  auto& jobs = make();
-  jobs.run_step(step("c1", "wait_for", {{"file", path("go")}, {"code", "0"}}));
-  cleanup_groups_.push_back(static_cast<pid_t>(events_.started("c1").pid()));
+  make().run_step(step("c1", "wait_for", {{"file", path("go")}, {"code", "0"}}));
+  const pid_t job = static_cast<pid_t>(events_.started("c1").pid());
+  cleanup_groups_.push_back(job);
+  const pid_t supervisor = parent_of(job);
+  controller_.reset();
   fs::remove_all(dir_ / "state" / "jobs");
   std::ofstream(path("go")) << "go";
+  ASSERT_TRUE(wait_until([&] { return process_gone(supervisor); })) << "the supervisor lives on";
+  make();
   auto finished = events_.finished("c1");
   EXPECT_EQ(finished.outcome(), v1::StepFinished::FAILED);
   EXPECT_EQ(finished.message(), "job lost: its supervisor died without recording an exit status");
+}
+
+// Names of the files created or renamed into a directory since the watch
+// began (inotify), read without waiting.
+class DirectoryWatch {
+ public:
+  explicit DirectoryWatch(const fs::path& dir) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    EXPECT_GE(::inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO), 0) << dir;
+  }
+  ~DirectoryWatch() { ::close(fd_); }
+  std::vector<std::string> names() {
+    alignas(inotify_event) char buf[8192];
+    std::vector<std::string> out;
+    ssize_t n;
+    while ((n = ::read(fd_, buf, sizeof buf)) > 0) {
+      for (char* p = buf; p < buf + n;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(p);
+        if (e->len > 0) out.emplace_back(e->name);
+        p += sizeof(inotify_event) + e->len;
+      }
+    }
+    return out;
+  }
+
+ private:
+  int fd_;
+};
+
+// A spare's short job is reported on its socket: no exit file is created,
+// and the supervisor takes the next job.
+TEST_F(JobControllerTest, AShortJobsEndComesOnItsSupervisorsSocket) {
+  auto& jobs = make(1);
+  DirectoryWatch watch(dir_ / "state" / "jobs");
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t supervisor = spare_supervisors()[0];
+  for (const std::string id : {"c1", "c2", "c3"}) {
+    jobs.run_step(step(id, "output", {{"lines", "2"}, {"code", id == "c2" ? "4" : "0"}}));
+    auto finished = events_.finished(id);
+    EXPECT_EQ(finished.exit_code(), id == "c2" ? 4 : 0) << id;
+    EXPECT_EQ(finished.output_tail(), "line 1\nline 2") << id;
+  }
+  EXPECT_EQ(watch.names(), std::vector<std::string>{}) << "exit files were written";
+  EXPECT_EQ(spare_supervisors(), std::vector<pid_t>{supervisor}) << "the supervisor did not stay";
+}
+
+// A job that ran a second or more also gets its exit file, flushed, before
+// its end is told on the socket (a machine crash must not lose the end of a
+// long job); the worker removes it once the end is recorded.
+TEST_F(JobControllerTest, ALongJobsEndIsAlsoFiledAndTheFileRemoved) {
+  auto& jobs = make(1);
+  DirectoryWatch watch(dir_ / "state" / "jobs");
+  ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
+  const pid_t supervisor = spare_supervisors()[0];
+  jobs.run_step(step("c1", "sleep", {}));
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::SUCCEEDED) << finished.message();
+  EXPECT_GE(finished.duration_ms(), 1000u);
+  const auto names = watch.names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "c1-0-1.exit"), names.end()) << "no exit file was written";
+  EXPECT_TRUE(wait_until([&] { return fs::is_empty(dir_ / "state" / "jobs"); }));
+  // Its supervisor takes the next job.
+  jobs.run_step(step("c2", "output", {{"lines", "1"}}));
+  EXPECT_EQ(events_.finished("c2").outcome(), v1::StepFinished::SUCCEEDED);
+  EXPECT_EQ(spare_supervisors(), std::vector<pid_t>{supervisor});
+}
+
+// The worker read a job's end from the socket but died before answering:
+// the supervisor writes the exit file, for the next worker to find, and
+// exits. Answered, it writes none and takes the next job.
+TEST_F(JobControllerTest, AReportLeftUnansweredBecomesAnExitFile) {
+  auto spare = start_spare(default_supervisor_program());
+  ASSERT_TRUE(spare.ok()) << spare.error().message;
+  const pid_t supervisor = spare->supervisor_pid;
+  auto run = [&](StartingSupervisor idle, const std::string& name, const std::string& code) {
+    SupervisorRequest request;
+    request.argv = {"/bin/sh", "-c", "exit " + code};
+    request.log_path = path(name + ".log");
+    request.exit_path = path(name + ".exit");
+    auto described = describe_for_spare(request);
+    EXPECT_TRUE(described.ok());
+    auto handed = hand_to_spare(std::move(idle), *described, request);
+    EXPECT_TRUE(handed.ok());
+    EXPECT_TRUE(confirm_start(*handed).ok());
+    pollfd p{handed->handshake_fd, POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 20000), 1);
+    auto report = read_exit_report(handed->handshake_fd);
+    EXPECT_TRUE(report.has_value());
+    if (report) {
+      EXPECT_EQ(report->exit.exit_code, std::stoi(code));
+      EXPECT_FALSE(report->filed);
+    }
+    return std::move(handed).value();
+  };
+
+  StartingSupervisor first = run(std::move(spare).value(), "first", "0");
+  ASSERT_TRUE(acknowledge_exit_report(first.handshake_fd));
+  StartingSupervisor second = run(std::move(first), "second", "5");
+  EXPECT_FALSE(fs::exists(path("first.exit")));
+  EXPECT_FALSE(fs::exists(path("second.exit")));
+  ::close(std::exchange(second.handshake_fd, -1));  // the worker dies without answering
+  int status = 0;
+  ASSERT_EQ(::waitpid(supervisor, &status, 0), supervisor);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  auto filed = read_exit_file(path("second.exit"));
+  ASSERT_TRUE(filed.has_value()) << "no exit file after the unanswered report";
+  EXPECT_EQ(filed->exit_code, 5);
+  EXPECT_EQ(filed->end, ExitRecord::End::exited);
+  EXPECT_FALSE(fs::exists(path("first.exit")));
 }
 
 // A worker handed a job to a spare and died before its answer; the spare

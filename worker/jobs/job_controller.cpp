@@ -419,17 +419,26 @@ void JobController::stop_waiting() {
 void JobController::watch_loop() {
   std::vector<pollfd> fds;
   std::vector<JobKey> starting;
+  std::vector<JobKey> reporting;
   char events[4096];
   while (true) {
     fds.assign({{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}});  // a negative fd is ignored
     starting.clear();
+    reporting.clear();
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
+      // A starting job's answer, or a running job's end told by its spare.
       for (const auto& [key, job] : running_) {
-        if (!job.starting) continue;
-        fds.push_back({job.starting->handshake_fd, POLLIN, 0});
-        starting.push_back(key);
+        if (job.starting) {
+          fds.push_back({job.starting->handshake_fd, POLLIN, 0});
+          starting.push_back(key);
+        }
+      }
+      for (const auto& [key, job] : running_) {
+        if (job.starting || !job.reusable) continue;
+        fds.push_back({job.reusable->handshake_fd, POLLIN, 0});
+        reporting.push_back(key);
       }
     }
     const auto timeout = static_cast<int>(std::chrono::milliseconds(kWatchInterval).count());
@@ -456,6 +465,19 @@ void JobController::watch_loop() {
       if (!confirm_start_locked(it->second)) {
         running_.erase(it);
         changed = true;
+      }
+    }
+    for (size_t i = 0; i < reporting.size(); ++i) {
+      if (fds[i + 2 + starting.size()].revents == 0) continue;
+      auto it = running_.find(reporting[i]);
+      if (it == running_.end() || !it->second.reusable) continue;
+      if (auto report = read_exit_report(it->second.reusable->handshake_fd)) {
+        finish_locked(it->second, report->exit, &*report);
+        running_.erase(it);
+        changed = true;
+      } else {
+        // Gone without a word: its exit file, or its absence, tells the end.
+        it->second.reusable.reset();
       }
     }
     for (auto it = running_.begin(); it != running_.end();) {
@@ -513,6 +535,12 @@ void JobController::read_output_locked(Job& job, bool final) {
 
 bool JobController::poll_job_locked(Job& job) {
   read_output_locked(job, false);
+  // A spare with its socket tells the end there (the watcher reads it), and
+  // the socket breaks if it dies: no file to look for, no process to check.
+  if (job.reusable) {
+    repeat_cancel_locked(job);
+    return false;
+  }
   auto exit = read_exit_file(job.record.exit_path);
   if (!exit) {
     if (supervisor_alive(static_cast<pid_t>(job.record.supervisor_pid), job.record.supervisor_start)) {
@@ -526,7 +554,7 @@ bool JobController::poll_job_locked(Job& job) {
   return true;
 }
 
-void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exit) {
+void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exit, const SocketExit* told) {
   read_output_locked(job, true);
   JobRecord& r = job.record;
   r.state = JobRecord::State::finished;
@@ -562,15 +590,22 @@ void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exi
   }
   r.duration_ms = std::max<int64_t>(0, r.finished_at_ms - r.started_at_ms);
   r.output_tail = read_last_lines(r.log_path, options_.output_tail_lines);
+  bool recorded = true;
   if (store_) {
-    if (auto st = store_->mark_finished(r); !st) log::logger("jobs")->error("job store: {}", st.error().message);
+    if (auto st = store_->mark_finished(r); !st) {
+      log::logger("jobs")->error("job store: {}", st.error().message);
+      recorded = false;
+    }
   }
-  spent_exit_files_.push_back(r.exit_path);
+  if (!told || told->filed) spent_exit_files_.push_back(r.exit_path);
+  // Unanswered (the end is not in the store, or the socket broke), the
+  // supervisor writes the exit file for whoever looks next, and exits.
+  if (told && !(recorded && acknowledge_exit_report(job.reusable->handshake_fd))) job.reusable.reset();
   // No more wait than the slots this job's end leaves free (it still counts in used_slots_locked()).
   const unsigned others = used_slots_locked() - std::min(r.slots, used_slots_locked());
   const unsigned free_after = options_.slots > others ? options_.slots - others : 0;
   if (exit && job.reusable && !stopping_ && idle_.size() < free_after) {
-    // Its exit file is written, so it now waits for another job.
+    // Its end is recorded, so it now waits for another job.
     idle_.push_back(std::move(*job.reusable));
     job.reusable.reset();
   } else if (exit) {

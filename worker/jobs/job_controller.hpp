@@ -91,7 +91,8 @@ class JobController {
   void send_cancel_locked(Job& job);
   void repeat_cancel_locked(Job& job);
   void read_output_locked(Job& job, bool final);
-  void finish_locked(Job& job, const std::optional<ExitRecord>& exit);
+  // `told`: the end came on the supervisor's socket, which is answered here.
+  void finish_locked(Job& job, const std::optional<ExitRecord>& exit, const SocketExit* told = nullptr);
   void describe_start(const JobRecord& record, v1::StepStarted& started) const;
   void emit_started(const JobRecord& record);
   void emit_finished(const JobRecord& record);

@@ -32,12 +32,34 @@ constexpr int kHandshakeFd = 3;
 // path, timeout ms, grace ms, cwd (empty: keep), log path, argc, argv...,
 // envc, env... (the job's environment). Then it opens the log for fds 1 and
 // 2 and goes on as above, answering with the Handshake on the same socket.
-// Once the exit file is written it points fds 1 and 2 back at /dev/null,
+// Once its end is recorded (below) it points fds 1 and 2 back at /dev/null,
 // returns to its first directory and reads the next job's description: a
 // supervisor may run many jobs, one at a time. A SIGUSR1 that arrives
 // before a description is read is dropped (it was meant for the job
 // before). EOF before the count means no job will come: it exits quietly.
 // A job that cannot be started ends it, as in the argv form.
 constexpr uint32_t kMaxSpecBytes = 4u << 20;
+
+// A spare tells its job's end on the socket: one ExitReport, answered by the
+// worker with kExitReportAck once that end is in its job store. Then no exit
+// file is needed, and a short job gets none: creating, renaming and removing
+// a file per job (and the wake-ups of watching for it) cost more than the
+// rest of the worker's part of such a job, and on ext4 without a journal
+// each file a job removed made the next files' inodes slower to allocate for
+// a minute. The file is written when the socket cannot take the report or
+// no answer comes (the worker died or closed it: a restarted worker looks
+// for the file), and for a job that ran kFlushAfterMs or longer, flushed to
+// disk before the report is sent (report.filed = 1), so a machine crash
+// cannot lose the end of a long job; the worker removes that file once it
+// has recorded the end.
+struct ExitReport {
+  int64_t exit_code;    // -1 when killed by a signal
+  int64_t signal;
+  int64_t end;          // 0 exited, 1 timed out, 2 cancelled (ExitRecord::End)
+  int64_t finished_ms;  // unix time
+  int64_t filed;        // 1: the exit file was written too
+};
+constexpr char kExitReportAck = 'R';
+constexpr int64_t kFlushAfterMs = 1000;
 
 }  // namespace baton::worker::supervise

@@ -324,6 +324,35 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
   return job;
 }
 
+std::optional<SocketExit> read_exit_report(int fd) {
+  supervise::ExitReport report{};
+  char* p = reinterpret_cast<char*>(&report);
+  size_t left = sizeof report;
+  while (left > 0) {
+    const ssize_t n = ::read(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (report.end < 0 || report.end > static_cast<int64_t>(ExitRecord::End::cancelled)) return std::nullopt;
+  SocketExit out;
+  out.exit.exit_code = static_cast<int>(report.exit_code);
+  out.exit.signal = static_cast<int>(report.signal);
+  out.exit.end = static_cast<ExitRecord::End>(report.end);
+  out.exit.finished_at_ms = report.finished_ms;
+  out.filed = report.filed != 0;
+  return out;
+}
+
+bool acknowledge_exit_report(int fd) {
+  const char ack = supervise::kExitReportAck;
+  ssize_t n;
+  while ((n = ::send(fd, &ack, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+  }
+  return n == 1;
+}
+
 StartingSupervisor::StartingSupervisor(StartingSupervisor&& other) noexcept { *this = std::move(other); }
 
 StartingSupervisor& StartingSupervisor::operator=(StartingSupervisor&& other) noexcept {

@@ -19,9 +19,11 @@ namespace baton::worker {
 // outlives the worker (a crash, a restart, a SIGKILL). The supervisor starts
 // the job in its own process group with stdout and stderr appended to the
 // log, enforces the timeout and cancellation (SIGTERM to the group,
-// kill_grace, SIGKILL), and writes the job's end to exit_path atomically
-// before it exits. The worker only reads files and sends signals, so a
-// restarted worker picks up where the old one left off.
+// kill_grace, SIGKILL), and records the job's end: a spare tells it on its
+// socket while the worker that handed it the job listens, and writes it to
+// exit_path atomically when nobody does (and for a job of a second or more).
+// So a restarted worker, which reads files and sends signals, picks up
+// where the old one left off.
 struct SupervisorRequest {
   std::vector<std::string> argv;            // argv[0]: a path, or a name looked up in PATH
   std::map<std::string, std::string> env;   // the job's whole environment
@@ -104,6 +106,19 @@ struct ExitRecord {
   End end = End::exited;
   int64_t finished_at_ms = 0;  // unix time
 };
+
+// A spare's report of its job's end, from its socket (see
+// supervise_protocol.hpp). Reads one report (poll the fd first: this blocks
+// until it comes); nullopt at EOF or on a broken socket, when the supervisor
+// is gone. `filed` says it wrote the exit file as well.
+struct SocketExit {
+  ExitRecord exit;
+  bool filed = false;
+};
+std::optional<SocketExit> read_exit_report(int fd);
+// Tells the supervisor its report is recorded, so it writes no exit file and
+// waits for its next job. false when it is gone.
+bool acknowledge_exit_report(int fd);
 
 // Collects a supervisor this process started, without waiting: true once
 // it is gone (reaped now, or not this process's child, e.g. adopted). A

@@ -32,7 +32,10 @@ extern char** environ;
 
 namespace {
 
+using baton::worker::supervise::ExitReport;
 using baton::worker::supervise::Handshake;
+using baton::worker::supervise::kExitReportAck;
+using baton::worker::supervise::kFlushAfterMs;
 using baton::worker::supervise::kHandshakeFd;
 using baton::worker::supervise::Stage;
 
@@ -161,17 +164,17 @@ char* put_int(char* out, int64_t value) {
   return out;
 }
 
-// A job that ran at least this long has its exit file flushed to disk.
-constexpr int64_t kFlushAfterMs = 1000;
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+int signal_of(int status) { return WIFSIGNALED(status) ? WTERMSIG(status) : 0; }
 
 // false when the record could not be written whole (a full disk, say):
 // then no file appears at all.
-bool write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms) {
+bool write_exit_file(const char* exit_path, int status, End end, bool flush) {
   char text[128];
   char* p = text;
-  p = put_int(p, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  p = put_int(p, exit_code_of(status));
   *p++ = ' ';
-  p = put_int(p, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  p = put_int(p, signal_of(status));
   *p++ = ' ';
   p = put_int(p, static_cast<int>(end));
   *p++ = ' ';
@@ -193,13 +196,14 @@ bool write_exit_file(const char* exit_path, int status, End end, int64_t ran_ms)
   // short job is not flushed at all: the file lives only until the worker
   // has reported it (a millisecond or so), a flush per job forced a journal
   // commit per job (and the worker's unlink of the file waited on it), and
-  // such a job is cheaper to run again than a disk flush on every run.
+  // such a job is cheaper to run again than a disk flush on every run. (A
+  // spare's short job usually needs no file at all: report_on_socket.)
   if (::rename(tmp, exit_path) != 0) {
     ::close(fd);
     ::unlink(tmp);
     return false;
   }
-  if (ran_ms >= kFlushAfterMs) ::fsync(fd);
+  if (flush) ::fsync(fd);
   ::close(fd);
   return true;
 }
@@ -232,6 +236,16 @@ bool read_all(int fd, void* data, size_t size) {
     size -= static_cast<size_t>(n);
   }
   return true;
+}
+
+// A spare's report of its job's end to the worker (supervise_protocol.hpp):
+// true once the worker has answered that the end is recorded.
+bool report_on_socket(int status, End end, bool filed) {
+  const ExitReport report{exit_code_of(status), signal_of(status), static_cast<int64_t>(end),
+                          clock_ms(CLOCK_REALTIME), filed ? 1 : 0};
+  if (!write_all(kHandshakeFd, &report, sizeof report)) return false;
+  char answer = 0;
+  return read_all(kHandshakeFd, &answer, 1) && answer == kExitReportAck;
 }
 
 // Spare mode: started ahead of need, it waits for a job's description on
@@ -328,7 +342,14 @@ void supervise(const Options& options) {
   int status = 0;
   while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!write_exit_file(options.exit_path, status, end, clock_ms(CLOCK_MONOTONIC) - begun)) ::_exit(1);
+  // A long job's end goes to disk first, flushed; a spare's short job is
+  // told on the socket alone, unless no worker answers there.
+  const bool flush = clock_ms(CLOCK_MONOTONIC) - begun >= kFlushAfterMs;
+  const bool filed = flush || !options.spare;
+  if (filed && !write_exit_file(options.exit_path, status, end, flush)) ::_exit(1);
+  if (options.spare && !report_on_socket(status, end, filed) && !filed &&
+      !write_exit_file(options.exit_path, status, end, false))
+    ::_exit(1);
 }
 
 }  // namespace
