@@ -132,6 +132,7 @@ ensure_packages() {
 
 PIDS=()
 BROKER_STARTED=0
+PREVIOUS_WORK=
 
 cleanup() {
   local pid
@@ -140,6 +141,7 @@ cleanup() {
   done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if ((BROKER_STARTED)); then "$ROOT/run.sh" broker-stop "$BROKER_DIR" || true; fi
+  if [[ -n $PREVIOUS_WORK ]]; then rm -rf "$PREVIOUS_WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -423,6 +425,17 @@ main() {
 
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS" "$WORK"
+  # The last run's files are moved aside now and removed when this run is
+  # over, not just before the stage that made them runs again: on ext4
+  # without a journal the inode allocator skips inodes freed in the last
+  # minute or more, so thousands removed right before a Baton run (a log
+  # directory and a log per case) slowed the files that run creates, and
+  # Celery's runs, which create none, not at all.
+  PREVIOUS_WORK=$WORK/.previous-$$
+  mkdir -p "$PREVIOUS_WORK"
+  for stage_dir in ingest cases latency footprint scale bigdb; do
+    if [[ -e $WORK/$stage_dir ]]; then mv "$WORK/$stage_dir" "$PREVIOUS_WORK/"; fi
+  done
   : >"$RESULTS/ingest.jsonl"
 
   say "starting a private RabbitMQ under $BROKER_DIR"
