@@ -679,13 +679,20 @@ TEST_F(JobControllerTest, AShortJobsEndComesOnItsSupervisorsSocket) {
   DirectoryWatch watch(dir_ / "state" / "jobs");
   ASSERT_TRUE(wait_until([] { return spare_supervisors().size() == 1; }));
   const pid_t supervisor = spare_supervisors()[0];
+  std::set<std::string> short_jobs;
   for (const std::string id : {"c1", "c2", "c3"}) {
     jobs.run_step(step(id, "output", {{"lines", "2"}, {"code", id == "c2" ? "4" : "0"}}));
     auto finished = events_.finished(id);
     EXPECT_EQ(finished.exit_code(), id == "c2" ? 4 : 0) << id;
     EXPECT_EQ(finished.output_tail(), "line 1\nline 2") << id;
+    // One that took a second (a very busy machine) gets its file by design.
+    if (finished.duration_ms() < 900) short_jobs.insert(id + "-0-1.exit");
   }
-  EXPECT_EQ(watch.names(), std::vector<std::string>{}) << "exit files were written";
+  EXPECT_FALSE(short_jobs.empty());
+  for (const auto& name : watch.names()) {
+    const std::string exit_name = name.ends_with(".tmp") ? name.substr(0, name.size() - 4) : name;
+    EXPECT_EQ(short_jobs.count(exit_name), 0u) << name << " was written";
+  }
   EXPECT_EQ(spare_supervisors(), std::vector<pid_t>{supervisor}) << "the supervisor did not stay";
 }
 
@@ -723,26 +730,38 @@ TEST_F(JobControllerTest, AReportLeftUnansweredBecomesAnExitFile) {
     request.log_path = path(name + ".log");
     request.exit_path = path(name + ".exit");
     auto described = describe_for_spare(request);
-    EXPECT_TRUE(described.ok());
+    if (!described.ok()) {
+      ADD_FAILURE() << described.error().message;
+      return StartingSupervisor{};
+    }
     auto handed = hand_to_spare(std::move(idle), *described, request);
-    EXPECT_TRUE(handed.ok());
+    if (!handed.ok()) {
+      ADD_FAILURE() << handed.error().message;
+      return StartingSupervisor{};
+    }
     EXPECT_TRUE(confirm_start(*handed).ok());
     pollfd p{handed->handshake_fd, POLLIN, 0};
-    EXPECT_EQ(::poll(&p, 1, 20000), 1);
+    if (::poll(&p, 1, 20000) != 1) {
+      ADD_FAILURE() << "no report from the supervisor of " << name;
+      return StartingSupervisor{};
+    }
     auto report = read_exit_report(handed->handshake_fd);
     EXPECT_TRUE(report.has_value());
     if (report) {
       EXPECT_EQ(report->exit.exit_code, std::stoi(code));
-      EXPECT_FALSE(report->filed);
+      // A job of a second or more is filed too (a very busy machine).
+      if (!report->filed) {
+        EXPECT_FALSE(fs::exists(path(name + ".exit"))) << name;
+      }
     }
     return std::move(handed).value();
   };
 
   StartingSupervisor first = run(std::move(spare).value(), "first", "0");
+  ASSERT_GE(first.handshake_fd, 0);
   ASSERT_TRUE(acknowledge_exit_report(first.handshake_fd));
   StartingSupervisor second = run(std::move(first), "second", "5");
-  EXPECT_FALSE(fs::exists(path("first.exit")));
-  EXPECT_FALSE(fs::exists(path("second.exit")));
+  ASSERT_GE(second.handshake_fd, 0);
   ::close(std::exchange(second.handshake_fd, -1));  // the worker dies without answering
   int status = 0;
   ASSERT_EQ(::waitpid(supervisor, &status, 0), supervisor);
@@ -751,7 +770,57 @@ TEST_F(JobControllerTest, AReportLeftUnansweredBecomesAnExitFile) {
   ASSERT_TRUE(filed.has_value()) << "no exit file after the unanswered report";
   EXPECT_EQ(filed->exit_code, 5);
   EXPECT_EQ(filed->end, ExitRecord::End::exited);
-  EXPECT_FALSE(fs::exists(path("first.exit")));
+}
+
+// Upgrades swap baton-supervise under a running worker. A spare started
+// without --report (by an older worker) records ends in exit files only.
+TEST_F(JobControllerTest, ASpareStartedWithoutReportWritesExitFiles) {
+  const std::string wrapper = path("supervise-without-report.sh");
+  std::ofstream(wrapper) << "#!/bin/sh\nexec " << default_supervisor_program() << " --spare\n";
+  fs::permissions(wrapper, fs::perms::owner_all);
+  auto spare = start_spare(wrapper);
+  ASSERT_TRUE(spare.ok()) << spare.error().message;
+  SupervisorRequest request;
+  request.argv = {"/bin/sh", "-c", "exit 6"};
+  request.log_path = path("job.log");
+  request.exit_path = path("job.exit");
+  auto described = describe_for_spare(request);
+  ASSERT_TRUE(described.ok());
+  auto handed = hand_to_spare(std::move(spare).value(), *described, request);
+  ASSERT_TRUE(handed.ok()) << handed.error().message;
+  ASSERT_TRUE(confirm_start(*handed).ok());
+  ASSERT_TRUE(wait_until([&] { return read_exit_file(path("job.exit")).has_value(); }));
+  EXPECT_EQ(read_exit_file(path("job.exit"))->exit_code, 6);
+  pollfd p{handed->handshake_fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0) << "it spoke on the socket";
+  retire_spare(*handed);
+}
+
+// An older baton-supervise would refuse --report: the worker says so at
+// start rather than losing spares' jobs.
+TEST_F(JobControllerTest, AnOlderSupervisorIsRefusedAtStart) {
+  const std::string old = path("supervise-old.sh");
+  // What a baton-supervise without --protocol answers.
+  std::ofstream(old) << "#!/bin/sh\necho 'baton-supervise: an option without its value' >&2\nexit 2\n";
+  fs::permissions(old, fs::perms::owner_all);
+  auto jobs = unstarted(2, old);
+  auto st = jobs->start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "the job supervisor " + old +
+                                    " does not speak protocol 2 of this worker: no protocol (it is older than this "
+                                    "worker); install the baton-supervise built with this baton-worker");
+}
+
+// A long job's exit file cannot be written (its directory is gone; a full
+// disk does the same) while its worker listens: the end is still told on
+// the socket.
+TEST_F(JobControllerTest, ALongJobsEndThatCannotBeFiledIsStillTold) {
+  auto& jobs = make(1);
+  jobs.run_step(step("c1", "sleep", {}));
+  events_.started("c1");
+  fs::remove_all(dir_ / "state" / "jobs");
+  auto finished = events_.finished("c1");
+  EXPECT_EQ(finished.outcome(), v1::StepFinished::SUCCEEDED) << finished.message();
 }
 
 // A worker handed a job to a spare and died before its answer; the spare
@@ -792,13 +861,16 @@ TEST_F(JobControllerTest, TheSpareSupervisorLeavesWithTheController) {
 
 TEST(SuperviseProgramTest, RunByHandItExplainsItself) {
   const std::string program = default_supervisor_program();
-  auto relative = sys::run_process({.argv = {program, "--exit", "relative.exit", "--", "/bin/true"}});
+  sys::ProcessOptions by_hand;
+  by_hand.argv = {program, "--exit", "relative.exit", "--", "/bin/true"};
+  auto relative = sys::run_process(by_hand);
   ASSERT_TRUE(relative.ok()) << relative.error().message;
   EXPECT_EQ(relative->exit_code, 2);
   EXPECT_NE(relative->err.find("baton-supervise: --exit needs an absolute path\nusage: baton-supervise --exit PATH"),
             std::string::npos)
       << relative->err;
-  auto no_pipe = sys::run_process({.argv = {program, "--exit", "/tmp/x.exit", "--", "/bin/true"}});
+  by_hand.argv = {program, "--exit", "/tmp/x.exit", "--", "/bin/true"};
+  auto no_pipe = sys::run_process(by_hand);
   ASSERT_TRUE(no_pipe.ok());
   EXPECT_EQ(no_pipe->exit_code, 2);
   EXPECT_NE(no_pipe->err.find("fd 3 (the handshake pipe) is not open"), std::string::npos) << no_pipe->err;

@@ -74,6 +74,14 @@ TEST_F(LogFollowerTest, OutputLargerThanOnePollIsReadOverSeveral) {
   EXPECT_EQ(rest.back(), line);
 }
 
+TEST_F(LogFollowerTest, ALogThatShrankIsFollowedFromItsStart) {
+  LogFollower follower(path_, 0);
+  append("a long first line\n");
+  EXPECT_EQ(follower.poll(), std::vector<std::string>{"a long first line"});
+  std::ofstream(path_, std::ios::trunc) << "new\n";
+  EXPECT_EQ(follower.poll(), std::vector<std::string>{"new"});
+}
+
 TEST_F(LogFollowerTest, ReadLastLinesKeepsTheTail) {
   append("one\ntwo\nthree\n");
   EXPECT_EQ(read_last_lines(path_, 2), "two\nthree");

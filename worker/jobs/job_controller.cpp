@@ -13,6 +13,7 @@
 
 #include "common/config/yaml_reader.hpp"
 #include "common/log/logging.hpp"
+#include "worker/jobs/supervise_protocol.hpp"
 
 extern char** environ;
 
@@ -64,7 +65,9 @@ JobKey key_of(const std::string& case_id, uint32_t step, uint32_t attempt) { ret
 
 // Exit files of jobs already reported, left by a worker that died before it
 // removed them (and their half-written .tmp files). Only the adopted jobs'
-// files are still wanted; nothing else writes there while no worker runs.
+// files are still wanted. (A supervisor whose report a dead worker recorded
+// but did not answer may write its file after this sweep; it is harmless,
+// named for its attempt, and goes at the next start.)
 void sweep_stray_exit_files(const fs::path& jobs_dir, const std::vector<JobRecord>& adopted) {
   // By name: the state_dir may be spelled differently than when a job began.
   std::set<std::string> wanted;
@@ -139,7 +142,8 @@ Status JobController::start() {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) return make_error(Errc::io_error, std::string("eventfd: ") + strerror(errno));
   // A job's end is seen when its supervisor writes the exit file, not at the
-  // next poll: case throughput and latency depend on it.
+  // next poll: case throughput and latency depend on it. (A spare of ours
+  // tells it on its socket, which the watcher polls.)
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, (dir / "jobs").c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
     log->warn("cannot watch {} ({}); job ends are noticed by polling", (dir / "jobs").string(), strerror(errno));
@@ -295,7 +299,7 @@ void JobController::run_step(const v1::RunStep& command) {
   // read by the watcher, which then reports StepStarted (or the refusal).
   Result<StartingSupervisor> starting = make_error(Errc::not_found, "no spare supervisor");
   if (spare_job) {
-    // The one idle longest: the latest may still be flushing its last exit file.
+    // The one idle longest.
     starting = hand_to_spare(std::move(idle_.front()), *spare_job, request);
     idle_.pop_front();
     if (!starting) log::logger("jobs")->warn("{}; starting one for step {}", starting.error().message, key.text());
@@ -590,17 +594,23 @@ void JobController::finish_locked(Job& job, const std::optional<ExitRecord>& exi
   }
   r.duration_ms = std::max<int64_t>(0, r.finished_at_ms - r.started_at_ms);
   r.output_tail = read_last_lines(r.log_path, options_.output_tail_lines);
+  // A long job's end was flushed to its exit file, which goes once the end
+  // is here: so this write is flushed too (one fsync per job of a second or
+  // more), or a machine crash could lose the end the file had kept.
   bool recorded = true;
   if (store_) {
-    if (auto st = store_->mark_finished(r); !st) {
+    if (auto st = store_->mark_finished(r, r.duration_ms >= supervise::kFlushAfterMs); !st) {
       log::logger("jobs")->error("job store: {}", st.error().message);
       recorded = false;
     }
   }
-  if (!told || told->filed) spent_exit_files_.push_back(r.exit_path);
-  // Unanswered (the end is not in the store, or the socket broke), the
-  // supervisor writes the exit file for whoever looks next, and exits.
-  if (told && !(recorded && acknowledge_exit_report(job.reusable->handshake_fd))) job.reusable.reset();
+  // Not recorded, the exit file stays for the next worker to read.
+  if (recorded && (!told || told->filed)) spent_exit_files_.push_back(r.exit_path);
+  if (told) {
+    // Unanswered (not recorded, or the socket broke), the supervisor writes
+    // the exit file unless it has, and exits.
+    if (!job.reusable || !recorded || !acknowledge_exit_report(job.reusable->handshake_fd)) job.reusable.reset();
+  }
   // No more wait than the slots this job's end leaves free (it still counts in used_slots_locked()).
   const unsigned others = used_slots_locked() - std::min(r.slots, used_slots_locked());
   const unsigned free_after = options_.slots > others ? options_.slots - others : 0;

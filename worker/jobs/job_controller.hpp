@@ -42,7 +42,8 @@ struct JobControllerOptions {
 //
 // The public calls return quickly (starting a supervisor and local SQLite
 // writes at most); one watcher thread reads the supervisors' answers, then
-// reports StepStarted, and polls the running jobs' logs and exit files.
+// reports StepStarted, reads the ends spares tell on their sockets, and
+// polls the running jobs' logs and the other jobs' exit files.
 class JobController {
  public:
   JobController(JobControllerOptions options, ActionRegistry actions, const Clock& clock, EmitEvent emit);
@@ -112,8 +113,9 @@ class JobController {
   std::map<JobKey, Job> running_;
   bool stopping_ = false;
   bool stop_waiting_ = false;
-  // One thread waits for starting jobs' answers, exit files (inotify), a
-  // wake-up from the other calls, or kWatchInterval, then looks at every job.
+  // One thread waits for starting jobs' answers, spares' reports of their
+  // jobs' ends, exit files (inotify), a wake-up from the other calls, or
+  // kWatchInterval, then looks at every job.
   std::thread watcher_;
   int inotify_fd_ = -1;
   int wake_fd_ = -1;

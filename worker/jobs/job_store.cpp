@@ -162,7 +162,17 @@ Status JobStore::set_cancel_reason(const JobKey& key, const std::string& reason)
   return run_keyed(**s, key, 2);
 }
 
-Status JobStore::mark_finished(const JobRecord& r) {
+Status JobStore::mark_finished(const JobRecord& r, bool flushed) {
+  if (!flushed) return write_finished(r);
+  // In WAL mode a FULL commit syncs the log; NORMAL, the default here, only
+  // at checkpoints.
+  if (auto st = db_.exec("PRAGMA synchronous=FULL"); !st) return st;
+  Status written = write_finished(r);
+  if (auto st = db_.exec("PRAGMA synchronous=NORMAL"); !st && written) return st;
+  return written;
+}
+
+Status JobStore::write_finished(const JobRecord& r) {
   auto s = db_.prepare(
       "UPDATE jobs SET state = 'finished', outcome = ?1, exit_code = ?2, signal = ?3, output_tail = ?4, "
       "message = ?5, duration_ms = ?6, finished_at_ms = ?7 WHERE case_id = ?8 AND step_index = ?9 AND attempt = ?10");

@@ -61,13 +61,16 @@ class JobStore {
   Result<bool> insert(const JobRecord& record);
   Status mark_running(const JobKey& key, int64_t supervisor_pid, int64_t supervisor_start, int64_t job_pid);
   Status set_cancel_reason(const JobKey& key, const std::string& reason);
-  Status mark_finished(const JobRecord& record);
+  // `flushed`: on disk before this returns, even with the rest of the
+  // store's writes left to the next checkpoint.
+  Status mark_finished(const JobRecord& record, bool flushed = false);
   Status remove(const JobKey& key);
   Result<std::vector<JobRecord>> unfinished();
   // Finished rows older than this are forgotten; a RunStep that old is not redelivered.
   Status prune_finished_before(int64_t unix_ms);
 
  private:
+  Status write_finished(const JobRecord& record);
   explicit JobStore(sqlite::Database db) : db_(std::move(db)) {}
   Status migrate();
 

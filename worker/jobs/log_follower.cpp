@@ -30,7 +30,13 @@ std::vector<std::string> LogFollower::poll(bool final) {
   std::vector<std::string> lines;
   // Most polls find nothing new (a quiet job, or one that printed nothing):
   // one stat, no open and no buffer.
-  if (file_size(path_) > offset_) {
+  const uint64_t size = file_size(path_);
+  if (size < offset_) {
+    // Truncated or replaced (a job that rewrites its log): follow it anew.
+    offset_ = 0;
+    partial_.clear();
+  }
+  if (size > offset_) {
     const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
     if (fd >= 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset_) {

@@ -40,18 +40,22 @@ constexpr int kHandshakeFd = 3;
 // A job that cannot be started ends it, as in the argv form.
 constexpr uint32_t kMaxSpecBytes = 4u << 20;
 
-// A spare tells its job's end on the socket: one ExitReport, answered by the
-// worker with kExitReportAck once that end is in its job store. Then no exit
-// file is needed, and a short job gets none: creating, renaming and removing
-// a file per job (and the wake-ups of watching for it) cost more than the
-// rest of the worker's part of such a job, and on ext4 without a journal
-// each file a job removed made the next files' inodes slower to allocate for
-// a minute. The file is written when the socket cannot take the report or
-// no answer comes (the worker died or closed it: a restarted worker looks
-// for the file), and for a job that ran kFlushAfterMs or longer, flushed to
-// disk before the report is sent (report.filed = 1), so a machine crash
-// cannot lose the end of a long job; the worker removes that file once it
-// has recorded the end.
+// Started as `baton-supervise --spare --report`, a spare also tells its
+// job's end on the socket: one ExitReport, answered by the worker with
+// kExitReportAck once that end is in its job store. Then no exit file is
+// needed, and a short job gets none: creating, renaming and removing a file
+// per job (and the wake-ups of watching for it) cost more than the rest of
+// the worker's part of such a job, and on ext4 without a journal each file
+// a job removed made the next files' inodes slower to allocate for a minute.
+// The file is written when the socket cannot take the report or no answer
+// comes (the worker died or closed it: a restarted worker looks for the
+// file), and for a job that ran kFlushAfterMs or longer, flushed to disk
+// before the report is sent (report.filed = 1), so a machine crash cannot
+// lose the end of a long job; the worker records such an end with a
+// flushed commit before it removes the file. Without --report (a worker
+// from before this protocol, during an upgrade) a spare writes exit files
+// only; an older supervisor refuses --report and exits, and the worker then
+// starts a supervisor per job.
 struct ExitReport {
   int64_t exit_code;    // -1 when killed by a signal
   int64_t signal;
@@ -59,7 +63,14 @@ struct ExitReport {
   int64_t finished_ms;  // unix time
   int64_t filed;        // 1: the exit file was written too
 };
+// Both programs are built from this header, but one links libc statically.
+static_assert(sizeof(ExitReport) == 40, "ExitReport is read and written as 40 bytes");
 constexpr char kExitReportAck = 'R';
+
+// `baton-supervise --protocol` prints "baton-supervise protocol N\n": the
+// worker checks at start that the program beside it speaks this one (an
+// older program, without --report, would leave a spare's jobs unreported).
+constexpr int kProtocol = 2;
 constexpr int64_t kFlushAfterMs = 1000;
 
 }  // namespace baton::worker::supervise

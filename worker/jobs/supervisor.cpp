@@ -113,6 +113,19 @@ Status check_supervisor_program(const std::string& path) {
     return make_error(Errc::not_found, "cannot run the job supervisor " + path + ": " + errno_text(errno) +
                                           " (it is built beside baton-worker; set jobs.supervisor to its path)");
   }
+  sys::ProcessOptions ask;
+  ask.argv = {path, "--protocol"};
+  ask.timeout = std::chrono::seconds(10);
+  auto answer = sys::run_process(ask);
+  const std::string expected = "baton-supervise protocol " + std::to_string(supervise::kProtocol) + "\n";
+  if (!answer || answer->exit_code != 0 || answer->out != expected) {
+    std::string heard = !answer ? answer.error().message
+                        : answer->out.empty() ? "no protocol (it is older than this worker)"
+                                              : "\"" + answer->out.substr(0, answer->out.find('\n')) + "\"";
+    return make_error(Errc::invalid_argument, "the job supervisor " + path + " does not speak protocol " +
+                                                  std::to_string(supervise::kProtocol) + " of this worker: " + heard +
+                                                  "; install the baton-supervise built with this baton-worker");
+  }
   return {};
 }
 
@@ -162,8 +175,8 @@ Result<StartingSupervisor> start_spare(const std::string& supervisor_program) {
   Fd ours(lift(pair[0]));
   Fd theirs(lift(pair[1]));
   if (ours.get() < 0 || theirs.get() < 0) return make_error(Errc::io_error, "socketpair: " + errno_text(errno));
-  std::vector<std::string> args{supervisor, "--spare"};
-  std::vector<char*> argv{args[0].data(), args[1].data(), nullptr};
+  std::vector<std::string> args{supervisor, "--spare", "--report"};
+  std::vector<char*> argv{args[0].data(), args[1].data(), args[2].data(), nullptr};
   std::vector<char*> envp{nullptr};  // the job brings its own
   auto spawned = spawn_supervisor_process(supervisor, argv, envp, devnull.get(), devnull.get(), theirs.get());
   if (!spawned) return spawned.error();
@@ -325,16 +338,13 @@ Result<SupervisedJob> confirm_start(StartingSupervisor& starting) {
 }
 
 std::optional<SocketExit> read_exit_report(int fd) {
+  // Without waiting (the caller holds the job lock): the supervisor writes
+  // a report whole, so anything else is a broken or foreign peer.
   supervise::ExitReport report{};
-  char* p = reinterpret_cast<char*>(&report);
-  size_t left = sizeof report;
-  while (left > 0) {
-    const ssize_t n = ::read(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    p += n;
-    left -= static_cast<size_t>(n);
+  ssize_t n;
+  while ((n = ::recv(fd, &report, sizeof report, MSG_DONTWAIT)) < 0 && errno == EINTR) {
   }
+  if (n != static_cast<ssize_t>(sizeof report)) return std::nullopt;
   if (report.end < 0 || report.end > static_cast<int64_t>(ExitRecord::End::cancelled)) return std::nullopt;
   SocketExit out;
   out.exit.exit_code = static_cast<int>(report.exit_code);

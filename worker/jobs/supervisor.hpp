@@ -60,7 +60,7 @@ struct StartingSupervisor {
   pid_t supervisor_pid = 0;
   int64_t supervisor_start = 0;
   int handshake_fd = -1;  // readable once the job runs or failed to start
-  bool reusable = false;  // a spare: after its job's exit file it takes another job
+  bool reusable = false;  // a spare: once its job's end is recorded it takes another job
   std::string program;    // for messages: the resolved program, the name asked for, the cwd
   std::string name;
   std::string cwd;
@@ -78,13 +78,15 @@ Result<StartingSupervisor> start_supervisor(const SupervisorRequest& request);
 // appear.
 Result<SupervisedJob> confirm_start(StartingSupervisor& starting);
 
-// A supervisor started before its job is known (`baton-supervise --spare`),
+// A supervisor started before its job is known (`baton-supervise --spare
+// --report`),
 // so starting a job costs only the job's own exec: hand_to_spare() sends the
 // job and returns what start_supervisor() would (request.supervisor_program
 // is not used). It fails only when the spare is gone; then it has been
 // reaped and the caller starts a supervisor the ordinary way. A spare's
-// socket survives confirm_start(): once the job's exit file is written,
-// the same StartingSupervisor can be handed the next job.
+// socket survives confirm_start(); it tells the job's end there
+// (read_exit_report), and once that is answered the same
+// StartingSupervisor can be handed the next job.
 Result<StartingSupervisor> start_spare(const std::string& supervisor_program);
 // The job as a spare reads it. Built before a spare is taken, so a request
 // that cannot be described (its program is not in PATH, it is too large)
@@ -108,9 +110,10 @@ struct ExitRecord {
 };
 
 // A spare's report of its job's end, from its socket (see
-// supervise_protocol.hpp). Reads one report (poll the fd first: this blocks
-// until it comes); nullopt at EOF or on a broken socket, when the supervisor
-// is gone. `filed` says it wrote the exit file as well.
+// supervise_protocol.hpp), read without waiting once poll says the socket is
+// readable. nullopt at EOF, on a broken socket or a partial report: the
+// supervisor is gone or is not speaking the protocol; drop the socket and
+// look for the exit file. `filed` says it wrote the exit file as well.
 struct SocketExit {
   ExitRecord exit;
   bool filed = false;

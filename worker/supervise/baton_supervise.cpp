@@ -54,6 +54,7 @@ struct Options {
   char** envp = environ;   // the job's environment
   const char* log_path = nullptr;  // spare mode: the job's log, opened here
   bool spare = false;
+  bool report = false;  // --spare --report: a job's end is told on the socket
 };
 
 int64_t clock_ms(clockid_t id) {
@@ -100,8 +101,15 @@ bool parse_ms(const char* text, int64_t* out) {
 
 Options parse(int argc, char** argv) {
   Options options;
-  if (argc == 2 && ::strcmp(argv[1], "--spare") == 0) {
+  if (argc == 2 && ::strcmp(argv[1], "--protocol") == 0) {
+    ::printf("baton-supervise protocol %d\n", baton::worker::supervise::kProtocol);
+    ::exit(0);
+  }
+  // A worker that asks for --report answers ExitReports; one that does not
+  // (an older worker, during an upgrade) reads exit files only.
+  if ((argc == 2 || (argc == 3 && ::strcmp(argv[2], "--report") == 0)) && ::strcmp(argv[1], "--spare") == 0) {
     options.spare = true;
+    options.report = argc == 3;
     return options;
   }
   int i = 1;
@@ -301,9 +309,10 @@ Options read_spec(Options options, Spec& spec) {
 }
 
 // Runs one job to its end and records it: starts it, answers on fd 3,
-// enforces the timeout and a cancel, and writes the exit file. Exits when
-// the end cannot be recorded: the worker then sees the job as lost rather
-// than waiting for a file that never comes from a supervisor that lives on.
+// enforces the timeout and a cancel, and records the end (on the socket,
+// in the exit file, or both: supervise_protocol.hpp). Exits when the end
+// cannot be recorded: the worker then sees the job as lost rather than
+// waiting for an end that never comes from a supervisor that lives on.
 void supervise(const Options& options) {
   // The job inherits this directory; the exit path is absolute.
   if (options.cwd != nullptr && ::chdir(options.cwd) != 0) fail(Stage::chdir, errno);
@@ -342,13 +351,17 @@ void supervise(const Options& options) {
   int status = 0;
   while (::waitpid(job, &status, 0) < 0 && errno == EINTR) {
   }
-  // A long job's end goes to disk first, flushed; a spare's short job is
-  // told on the socket alone, unless no worker answers there.
+  // A long job's end goes to disk first, flushed; a short job's is told on
+  // the socket alone, unless no worker answers there. A file that cannot be
+  // written while a worker listens is not the end: the socket still is.
   const bool flush = clock_ms(CLOCK_MONOTONIC) - begun >= kFlushAfterMs;
-  const bool filed = flush || !options.spare;
-  if (filed && !write_exit_file(options.exit_path, status, end, flush)) ::_exit(1);
-  if (options.spare && !report_on_socket(status, end, filed) && !filed &&
-      !write_exit_file(options.exit_path, status, end, false))
+  bool filed = false;
+  if (flush || !options.report) {
+    filed = write_exit_file(options.exit_path, status, end, flush);
+    if (!filed && !options.report) ::_exit(1);
+  }
+  if (options.report && !report_on_socket(status, end, filed) && !filed &&
+      !write_exit_file(options.exit_path, status, end, flush))
     ::_exit(1);
 }
 
