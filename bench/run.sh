@@ -465,9 +465,12 @@ main() {
     done
   fi
   local commit="unknown" dirty=""
-  if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-    commit=$(git -C "$ROOT" rev-parse --short HEAD)
-    [[ $SRC == "$ROOT" && -n $(git -C "$ROOT" status --porcelain -- . ':!bench' ':!docs' 2>/dev/null) ]] && dirty=" + uncommitted changes"
+  # The commit of the code measured; another source tree is measured by
+  # this checkout's scripts, which the report names too.
+  if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+    commit=$(git -C "$SRC" rev-parse --short HEAD)
+    [[ -n $(git -C "$SRC" status --porcelain -- . ':!bench' ':!docs' 2>/dev/null) ]] && dirty=" + uncommitted changes"
+    [[ $SRC != "$ROOT" ]] && dirty+=" (bench scripts at $(git -C "$ROOT" rev-parse --short HEAD))"
   fi
   python3 "$ROOT/bench/report.py" \
     --results "$RESULTS" --out-md "$OUT_MD" --out-json "$OUT_JSON" \
