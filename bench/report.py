@@ -73,7 +73,17 @@ def ingest_summary(runs):
                                 and r["db_max_sequence"] == r["expected_sequence"]
                                 and r["ready_after_close"] == 0 for r in cond),
         "db_workers": sorted({r["db_workers"] for r in cond}),
+        # CPU per message over the drain (runs from before these were recorded have none).
+        "raw_broker_us_per_msg": cpu_us_per_msg(raw, lambda r: r.get("broker_cpu_ms")),
+        "raw_consumer_us_per_msg": cpu_us_per_msg(raw, lambda r: r["consumer"].get("cpu_ms")),
+        "conductor_broker_us_per_msg": cpu_us_per_msg(cond, lambda r: r.get("broker_cpu_ms")),
+        "conductor_consumer_us_per_msg": cpu_us_per_msg(cond, lambda r: r.get("consumer_cpu_ms")),
     }
+
+
+def cpu_us_per_msg(runs, cpu_ms):
+    values = [cpu_ms(r) * 1000 / r["events"] for r in runs if cpu_ms(r) is not None]
+    return median(values) if values else None
 
 
 def micro_summary(micro):

@@ -106,6 +106,23 @@ def render_ingest(doc):
     L.append(f"| conductor start-up (process start to first delivery), not in the rate | {fmt(ing['conductor_startup_s'], 2)} s |")
     L.append(f"| conductor VmRSS / VmHWM after the run | {mib(ing['conductor_rss_kb_after'])} / {mib(ing['conductor_hwm_kb_after'])} |")
     L.append("")
+    if ing.get("conductor_broker_us_per_msg") is not None:
+        L.append("Where the CPU goes, per message drained (user + system time from `/proc/PID/stat`; the raw")
+        L.append("consumer's from its own `getrusage`, connection set-up included; the conductor's from its start to the")
+        L.append("drain, start-up included; the broker's `beam.smp` over the same span):")
+        L.append("")
+        L.append("| consumer | msgs/s | broker µs/msg | consumer µs/msg | cores busy (broker + consumer) |")
+        L.append("|---|---:|---:|---:|---:|")
+        for label, key, rate in (("raw rabbitmq-c consumer", "raw", ing["raw_msgs_per_s"]),
+                                 ("baton-conductor", "conductor", ing["conductor_msgs_per_s"])):
+            broker, consumer = ing[f"{key}_broker_us_per_msg"], ing[f"{key}_consumer_us_per_msg"]
+            busy = (broker + consumer) * rate / 1e6 if broker is not None and consumer is not None else None
+            L.append(f"| {label} | {fmt(rate)} | {fmt(broker, 1)} | {fmt(consumer, 1)} | "
+                     f"{fmt(busy, 2)} of {doc['machine']['nproc']} |")
+        L.append("")
+        L.append("The broker's queue is one Erlang process: a drain cannot go faster than it handles messages, so the")
+        L.append("ratio follows the broker's CPU per message under each consumer as much as the consumer's own.")
+        L.append("")
     check = "passed" if ing["db_checks_passed"] else "FAILED"
     L.append(f"Database check after every conductor run: {check} ({', '.join(map(str, ing['db_workers']))} workers, each")
     L.append(f"with `last_sequence` = {events // doc['workers']:,}, its maximum; no message left in the queue).")

@@ -272,15 +272,21 @@ ingest_raw() {
   spawn "$dir/watch-raw.json" "$BIN/baton-bench-amqp" watch --url "$url"
   local watch_pid=$REPLY
   sleep 0.2
-  local t_spawn
+  local t_spawn broker broker_before
+  broker=$(broker_pid)
+  broker_before=$(cpu_self_ticks "$broker")
   t_spawn=$(now)
   amqp_tool drain --url "$url" --count "$EVENTS" --prefetch 200 --ack-every 100 >"$dir/drain-raw.json"
   wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-raw.json")"
+  # The broker's own CPU over the drain (from the consumer's start to its
+  # last ack), beside the consumer's (its getrusage, in drain-raw.json).
+  local broker_ms
+  broker_ms=$(ticks_ms "$(($(cpu_self_ticks "$broker") - broker_before))")
   local left
   left=$(amqp_tool depth --url "$url")
-  printf '{"rep": %d, "kind": "raw", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "consumer": %s, "ready_after_close": %d}\n' \
+  printf '{"rep": %d, "kind": "raw", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "consumer": %s, "ready_after_close": %d, "broker_cpu_ms": %d}\n' \
     "$rep" "$EVENTS" "$t_spawn" "$(cat "$dir/preload-raw.json")" "$(cat "$dir/watch-raw.json")" \
-    "$(cat "$dir/drain-raw.json")" "$left" >>"$RESULTS/ingest.jsonl"
+    "$(cat "$dir/drain-raw.json")" "$left" "$broker_ms" >>"$RESULTS/ingest.jsonl"
 }
 
 # One preload + drain by baton-conductor; checks the database afterwards.
@@ -291,11 +297,18 @@ ingest_conductor() {
   spawn "$dir/watch-conductor.json" "$BIN/baton-bench-amqp" watch --url "$url"
   local watch_pid=$REPLY
   sleep 0.2
-  local t_spawn
+  local t_spawn broker broker_before
+  broker=$(broker_pid)
+  broker_before=$(cpu_self_ticks "$broker")
   t_spawn=$(now)
   CONDUCTOR_PREFETCH=200 start_conductor "$dir/conductor" "$url"
   local conductor_pid=$REPLY
   wait "$watch_pid" || die "watch failed: $(cat "$dir/watch-conductor.json")"
+  # CPU from the conductor's start to the queue's drain (its start-up
+  # included, its last window not), the broker's over the same time.
+  local broker_ms conductor_cpu_ms
+  broker_ms=$(ticks_ms "$(($(cpu_self_ticks "$broker") - broker_before))")
+  conductor_cpu_ms=$(ticks_ms "$(cpu_ticks "$conductor_pid")")
   # Ready is 0; the last prefetch window is still being committed and acked.
   sleep 1
   kill -0 "$conductor_pid" 2>/dev/null || die "the conductor exited; see $dir/conductor/conductor.log"
@@ -313,9 +326,9 @@ ingest_conductor() {
   read -r n min max <<<"$db_check"
   local applied
   applied=$(sed -nE 's/.* ([0-9]+) events applied in ([0-9]+) batches.*/\1 \2/p' "$dir/conductor/conductor.log" | tail -n 1)
-  printf '{"rep": %d, "kind": "conductor", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "memory_after": %s, "ready_after_close": %d, "db_workers": %d, "db_min_sequence": %d, "db_max_sequence": %d, "expected_sequence": %d, "applied_batches": "%s"}\n' \
+  printf '{"rep": %d, "kind": "conductor", "events": %d, "t_spawn": %s, "preload": %s, "watch": %s, "memory_after": %s, "ready_after_close": %d, "db_workers": %d, "db_min_sequence": %d, "db_max_sequence": %d, "expected_sequence": %d, "applied_batches": "%s", "broker_cpu_ms": %d, "consumer_cpu_ms": %d}\n' \
     "$rep" "$EVENTS" "$t_spawn" "$(cat "$dir/preload-conductor.json")" "$(cat "$dir/watch-conductor.json")" "$mem" \
-    "$left" "$n" "$min" "$max" "$((EVENTS / WORKERS))" "$applied" >>"$RESULTS/ingest.jsonl"
+    "$left" "$n" "$min" "$max" "$((EVENTS / WORKERS))" "$applied" "$broker_ms" "$conductor_cpu_ms" >>"$RESULTS/ingest.jsonl"
   if ((n != WORKERS || min != EVENTS / WORKERS || max != EVENTS / WORKERS || left != 0)); then
     die "conductor run $rep: database has $n workers with sequences $min..$max (expected $WORKERS at $((EVENTS / WORKERS))), $left messages left"
   fi
