@@ -510,9 +510,11 @@ off). Over the whole drain, with the broker sharing the two cores, that is a few
 conductor's CPU: the ratio was 0.78 (0.77, 0.79, 0.78) in the run at 1e4e252 and 0.797 (0.71, 0.83, 0.80; the
 summary's 0.80 is rounded, hence *missed*) in the run at 4b3ed5e, within the spread of the runs before them. Nothing on
 the ingest path changed after 4b3ed5e; the full runs since gave 0.71 (0.78, 0.69, 0.71; at ba07741)
-and 0.84 (0.89, 0.79, 0.84; at ddb25f3, the page above): the verdict on this goal flips from run to run. Where the
+0.84 (0.89, 0.79, 0.84; at ddb25f3) and 0.83 (0.77, 0.83, 0.86; at 9839f09, the page above): the verdict on
+this goal flips from run to run. Where the
 rest goes, measured on 2026-12-01 by sampling `/proc/PID/stat` of both processes over 100k-event
-drains (ad hoc, not in `bench/run.sh`): neither consumer saturates the two cores. The broker works at
+drains (ad hoc; the ingest stage now records the same, table *Where the CPU goes* above): neither
+consumer saturates the two cores. The broker works at
 104-116% of one core whichever consumer drains (its queue process is one Erlang process), at 42-50 µs
 of CPU per message for the raw consumer and 46-56 µs for the conductor in the same runs; the raw
 consumer spends 2-3 µs per message, the conductor 11-13 µs (about a quarter of a core: 5 on its
