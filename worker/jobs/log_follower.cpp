@@ -36,28 +36,26 @@ std::vector<std::string> LogFollower::poll(bool final) {
     offset_ = 0;
     partial_.clear();
   }
-  if (size > offset_) {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) > offset_) {
-      // Only what is there: a buffer of the per-poll maximum would be
-      // allocated and zeroed on every poll of every job.
-      std::string chunk(std::min<uint64_t>(static_cast<uint64_t>(st.st_size) - offset_, kMaxReadPerPoll), '\0');
-      ssize_t n;
-      do n = ::pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(offset_));
-      while (n < 0 && errno == EINTR);
-      chunk.resize(n > 0 ? static_cast<size_t>(n) : 0);
-      offset_ += chunk.size();
-      for (char c : chunk) {
-        if (c == '\n') {
-          lines.push_back(std::move(partial_));
-          partial_.clear();
-        } else if (partial_.size() < kMaxLineBytes) {
-          partial_ += c;
-        }
+  const int fd = size > offset_ ? ::open(path_.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    // Only what is there: a buffer of the per-poll maximum would be
+    // allocated and zeroed on every poll of every job. More appended since
+    // the stat is read at the next poll.
+    std::string chunk(std::min<uint64_t>(size - offset_, kMaxReadPerPoll), '\0');
+    ssize_t n;
+    do n = ::pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(offset_));
+    while (n < 0 && errno == EINTR);
+    ::close(fd);
+    chunk.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    offset_ += chunk.size();
+    for (char c : chunk) {
+      if (c == '\n') {
+        lines.push_back(std::move(partial_));
+        partial_.clear();
+      } else if (partial_.size() < kMaxLineBytes) {
+        partial_ += c;
       }
     }
-    if (fd >= 0) ::close(fd);
   }
   if (final && !partial_.empty()) {
     lines.push_back(std::move(partial_));

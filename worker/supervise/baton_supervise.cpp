@@ -355,13 +355,12 @@ void supervise(const Options& options) {
   // the socket alone, unless no worker answers there. A file that cannot be
   // written while a worker listens is not the end: the socket still is.
   const bool flush = clock_ms(CLOCK_MONOTONIC) - begun >= kFlushAfterMs;
-  bool filed = false;
-  if (flush || !options.report) {
-    filed = write_exit_file(options.exit_path, status, end, flush);
-    if (!filed && !options.report) ::_exit(1);
+  if (!options.report) {
+    if (!write_exit_file(options.exit_path, status, end, flush)) ::_exit(1);
+    return;
   }
-  if (options.report && !report_on_socket(status, end, filed) && !filed &&
-      !write_exit_file(options.exit_path, status, end, flush))
+  const bool filed = flush && write_exit_file(options.exit_path, status, end, true);
+  if (!report_on_socket(status, end, filed) && !filed && !write_exit_file(options.exit_path, status, end, flush))
     ::_exit(1);
 }
 
