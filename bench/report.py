@@ -296,10 +296,11 @@ def latency_summary(results):
     stamps = read_pairs(os.path.join(results, "latency-celery-stamps.txt"))
     cel = [(int(stamps[k][0]) - int(v[0])) / 1e6 for k, v in sub.items() if k in stamps]
     out["celery_job"] = latency_stats(cel)
-    raw_path = os.path.join(results, "latency-raw.json")
-    if os.path.exists(raw_path):
-        with open(raw_path) as f:
-            out["raw_two_hop"] = json.load(f)
+    for key, name in (("raw_two_hop", "latency-raw.json"), ("job_start", "latency-job-start.json")):
+        path = os.path.join(results, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                out[key] = json.load(f)
     return out
 
 

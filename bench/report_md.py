@@ -62,6 +62,10 @@ def summary(doc):
     p99 = get(lat, "baton_job", "p99_ms")
     if p99 is not None:
         rows.append(("dispatch latency p99 at low load, submit → job process runs", f"{p99:.2f} ms", "< 5 ms", goal(p99 < 5)))
+    hops, start = get(lat, "raw_two_hop", "p99_ms"), get(lat, "job_start", "p99_ms")
+    if p99 is not None and hops is not None and start is not None:
+        rows.append(("p99 of its parts outside Baton: raw two-hop round trip / `/bin/date` start alone",
+                     f"{hops:.2f} / {start:.2f} ms", "-", "-"))
     w = get(fp, "idle_workers", "default", "rss_kb")
     if w:
         rows.append(("idle worker VmRSS", mib(w), "< 10 MB", goal(w * 1024 < 10e6)))
@@ -291,7 +295,16 @@ def render_latency(doc):
     L.append(row("Baton: submit → StepStarted time stored (`started_ms`)", lat.get("baton_step_started")))
     L.append(row("Celery: apply_async → subprocess in the task runs", lat.get("celery_job")))
     L.append(row("raw rabbitmq-c two-hop round trip", lat.get("raw_two_hop")))
+    L.append(row("the job's start alone: `posix_spawn` → `/bin/date` reads the clock, no broker", lat.get("job_start")))
     L.append("")
+    baton, hops, start = (get(lat, k, "p50_ms") for k in ("baton_job", "raw_two_hop", "job_start"))
+    if baton and hops and start:
+        L.append("The last line is `baton-bench-amqp spawnlat`: the same job started by a bare `posix_spawn` at the same pace,")
+        L.append("with nothing of Baton or the broker involved. At p50 the broker's two hops and the job's own start come")
+        L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms of Baton's {baton:.2f} ms; the other {baton - hops - start:.2f} ms are Baton's")
+        L.append("own work on the way (the conductor's decode, placement and commit, the worker's job record and log")
+        L.append("directory, the hand-over to a supervisor) and the wake-ups of the threads that pass the case along.")
+        L.append("")
     return L
 
 
@@ -625,6 +638,24 @@ completes as many `/bin/true` cases per second as Celery, persisting every trans
 share is now most of the difference: 1.07-1.10 ms per case for Baton's 3.7 persistent messages against
 0.44-0.46 ms for Celery's one.
 
+**Process starts on this VM: the hypervisor's CPUID.** `perf record` of `baton-bench-amqp spawnrate`
+(1 thread, 1,500 starts of `/bin/true`, 1.39 ms of CPU per start) put 71% of the samples in the dynamic
+loader's CPU feature and cache detection, which glibc runs at the start of every process:
+`intel_check_word` 33.7%, `handle_intel` 11.8%, `init_cpu_features` 8.6%, `get_common_cache_info` 6.8%,
+`get_common_indices` 6.0%, `update_active` 3.0%. These functions execute the `CPUID` instruction dozens of
+times, and on this VM one `CPUID` costs 8.2 µs (a test program timing 1,000 of leaf 2 and of leaf 4):
+the instruction traps to the hypervisor. About 1 ms of every process start here is that trap, in
+every job of both systems alike (in the profile of the worker's process tree during 1,000 cases it
+was 14% of the samples; Baton's own supervisors are reused, so it pays it once per supervisor, not per
+case: 1,000 cases made 1,246 processes on the machine, 1,000 of them jobs and most of the rest the
+benchmark's own polling). It is why this VM starts half as many processes per second as the AMD
+one, and why the ceiling line above, not Baton or Celery, bounds the cases/s ratio here.
+Two broker settings were tried on the cases stage and left out (1,000 cases on one worker, three
+alternating pairs each): classic queues v2 (`queue-version: 2` by policy, RabbitMQ 3.10) raised the
+broker's CPU per case from 0.95-1.12 to 1.45-1.51 ms, and turning off the Erlang schedulers'
+busy-waiting (`+sbwt none +sbwtdcpu none +sbwtdio none`, advised for shared hosts) moved it from
+1.05-1.23 to 0.97-1.18 ms and cases/s from 424-474 to 407-525, within the noise.
+
 **Dispatch latency.** Timestamps from temporary probes (200 cases, 100 ms apart, p50 in µs; the
 probes' own file writes add to them): submit → the worker's consumer receives `RunStep` 1,706 (two
 broker hops, 0.8 ms by the raw round trip, and the conductor's receive, apply, commit and publish);
@@ -654,7 +685,14 @@ system-wide syscall trace of one case (`perf record -a` on syscall tracepoints, 
 wake-ups of a sleeping thread (consumer to core, core to publisher, worker consumer to worker core)
 about 0.2 ms each, the conductor's decode, placement and commit about 0.6 ms, the worker's job record
 and log directory about 0.4 ms, and `/bin/date` from `execve` to its output about 1.1 ms: no single
-part of Baton's own path is large enough to take a whole millisecond off the tail.
+part of Baton's own path is large enough to take a whole millisecond off the tail. The same probes
+again on 2026-12-01 (Intel VM, 100 cases, medians in ms): submit → the conductor's consumer 0.74-0.81,
+onto its core 0.06, decode, placement and SQL 0.31, commit 0.07, to its publisher 0.06, → the worker's
+consumer 0.52-0.61, onto its strand 0.08, job-store read 0.08, action and log directory 0.17, job record
+0.06, hand-over to the idle supervisor 0.03, and from there to `date` reading the clock 1.44-1.49, where
+a bare `posix_spawn` of it takes 1.45. Every run now measures that last part on its own
+(`baton-bench-amqp spawnlat`, the last line of the latency table), so the table itself shows how much
+of the path is the broker's, how much the job's start, and how much is left for Baton.
 
 **Scale.** The first scale probe sent heartbeats only, from `rate × 5` simulated workers, and the
 backlog grew at 5k and 10k msgs/s while the conductor used 40-55% of a core: it applied about 1,200

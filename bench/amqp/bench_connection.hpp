@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "baton/envelope.pb.h"
 
@@ -27,6 +28,10 @@ class Args {
  private:
   std::map<std::string, std::string> values_;
 };
+
+// The value below which a share `p` (0..1) of `xs` lies: the p-th sample of
+// the sorted list (p = 1 gives the largest); 0 for an empty list.
+double percentile(std::vector<double> xs, double p);
 
 // One plain rabbitmq-c connection with channel 1 open; errors end the program
 // (these are measuring tools, not services).

@@ -13,6 +13,7 @@ int run_loadgen(const Args& args);
 int run_submit(const Args& args);
 int run_pingpong(const Args& args);
 int run_spawnrate(const Args& args);
+int run_spawnlat(const Args& args);
 }  // namespace baton::bench
 
 int main(int argc, char** argv) {
@@ -29,7 +30,9 @@ int main(int argc, char** argv) {
       "  submit   --count N --workflow W [--prefix P] [--interval-ms M --out FILE]   cases to baton.intake\n"
       "  pingpong [--count N] [--interval-ms M]      raw two-hop round trip, p50/p99\n"
       "  spawnrate [--count N] [--parallel P] [--program PATH]   no broker: P threads each\n"
-      "           posix_spawn + waitpid PATH (default /bin/true) N times; starts per second\n";
+      "           posix_spawn + waitpid PATH (default /bin/true) N times; starts per second\n"
+      "  spawnlat [--count N] [--interval-ms M]    no broker: posix_spawn of /bin/date +%s%N to the\n"
+      "           clock reading it prints, p50/p99\n";
   if (argc < 2) {
     std::cerr << usage;
     return 2;
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "submit") return run_submit(args);
   if (command == "pingpong") return run_pingpong(args);
   if (command == "spawnrate") return run_spawnrate(args);
+  if (command == "spawnlat") return run_spawnlat(args);
   std::cerr << usage;
   return 2;
 }

@@ -47,13 +47,6 @@ bool receive(BenchConnection& conn, amqp_envelope_t& envelope, long timeout_s) {
   return reply.reply_type == AMQP_RESPONSE_NORMAL;
 }
 
-double percentile(std::vector<double> xs, double p) {
-  if (xs.empty()) return 0;
-  std::sort(xs.begin(), xs.end());
-  const size_t i = std::min(xs.size() - 1, static_cast<size_t>(p * static_cast<double>(xs.size())));
-  return xs[i];
-}
-
 }  // namespace
 
 // The broker's share of Baton's dispatch path: two hops on one broker, each a

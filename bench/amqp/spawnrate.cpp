@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -7,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -41,7 +44,70 @@ double cpu_seconds(int who) {
          static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
 }
 
+int64_t realtime_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+// Starts `/bin/date +%s%N` with its stdout on a pipe and returns the
+// milliseconds from just before posix_spawn to the clock reading it prints.
+double date_start_ms() {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) die(std::string("pipe: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  char program[] = "/bin/date";
+  char format[] = "+%s%N";
+  char* argv[] = {program, format, nullptr};
+  pid_t pid = 0;
+  const int64_t before = realtime_ns();
+  const int rc = ::posix_spawn(&pid, program, &actions, nullptr, argv, environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (rc != 0) die(std::string("posix_spawn /bin/date: ") + std::strerror(rc));
+  std::string text;
+  char buf[64];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  char* end = nullptr;
+  const long long stamp = std::strtoll(text.c_str(), &end, 10);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || end == text.c_str() || stamp <= 0)
+    die("/bin/date +%s%N printed '" + text + "'");
+  return static_cast<double>(stamp - before) / 1e6;
+}
+
 }  // namespace
+
+// The job's own share of the dispatch path: from just before posix_spawn of
+// `/bin/date +%s%N` to the clock reading that program prints, as the latency
+// stage stamps Baton's and Celery's jobs, with no broker, no supervisor and
+// nothing else of ours running. COUNT samples, INTERVAL_MS apart (the latency
+// stage's pace, so the caches are as cold as there).
+int run_spawnlat(const Args& args) {
+  const uint64_t count = args.num("count", 200);
+  const uint64_t interval_ms = args.num("interval-ms", 100);
+  for (int i = 0; i < 5; ++i) (void)date_start_ms();  // the loader's files in the page cache
+  std::vector<double> ms;
+  ms.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    ms.push_back(date_start_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  }
+  double sum = 0;
+  for (double x : ms) sum += x;
+  std::cout << "{\"count\": " << count << ", \"p50_ms\": " << percentile(ms, 0.5)
+            << ", \"p99_ms\": " << percentile(ms, 0.99) << ", \"max_ms\": " << percentile(ms, 1.0)
+            << ", \"mean_ms\": " << (ms.empty() ? 0 : sum / static_cast<double>(ms.size())) << "}" << std::endl;
+  return 0;
+}
 
 // The machine's ceiling for trivial jobs: PARALLEL threads, each starting
 // PROGRAM and waiting for it COUNT times, all at once, with nothing else of

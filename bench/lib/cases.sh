@@ -237,9 +237,16 @@ latency_raw() {
   drop_vhost bench-latency-raw
 }
 
+# The job's own start, with no broker and nothing of ours: posix_spawn of
+# /bin/date to the clock reading it prints, at the same pace.
+latency_job_start() {
+  amqp_tool spawnlat --count "$LATENCY_COUNT" --interval-ms "$LATENCY_INTERVAL_MS" >"$RESULTS/latency-job-start.json"
+}
+
 bench_latency() {
-  say "dispatch latency: $LATENCY_COUNT cases one every $LATENCY_INTERVAL_MS ms on Baton, Celery and raw rabbitmq-c"
+  say "dispatch latency: $LATENCY_COUNT cases one every $LATENCY_INTERVAL_MS ms on Baton, Celery and raw rabbitmq-c, and the job's start alone"
   latency_baton
   latency_celery
   latency_raw
+  latency_job_start
 }
