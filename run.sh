@@ -20,7 +20,7 @@ PACKAGES=(
   build-essential cmake pkg-config librabbitmq-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libboost-dev libcli11-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev rabbitmq-server curl
-  monitoring-plugins-basic iproute2 tzdata chromium
+  monitoring-plugins-basic iproute2 tzdata chromium python3
 )
 
 usage() {
