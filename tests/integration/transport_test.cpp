@@ -24,6 +24,15 @@ Topology test_topology() {
   return t;
 }
 
+// On the test topology; an empty queue publishes only.
+RabbitTransportOptions test_options(const BrokerSettings& settings, std::string consume_queue = "") {
+  RabbitTransportOptions options;
+  options.broker = settings;
+  options.topology = test_topology();
+  options.consume_queue = std::move(consume_queue);
+  return options;
+}
+
 // Collects deliveries on the consumer's I/O thread and lets the test wait for them.
 class Inbox {
  public:
@@ -106,7 +115,7 @@ OutgoingMessage message(const std::string& id, std::string body = "payload") {
 std::unique_ptr<RabbitTransport> consumer_on(const BrokerSettings& settings,
                                              std::function<void(RabbitTransport&, Delivery)> handle) {
   auto self = std::make_shared<RabbitTransport*>(nullptr);
-  auto consumer = std::make_unique<RabbitTransport>(RabbitTransportOptions{settings, test_topology(), "t.q"},
+  auto consumer = std::make_unique<RabbitTransport>(test_options(settings, "t.q"),
                                                     [self, handle](Delivery d) { handle(**self, std::move(d)); });
   *self = consumer.get();
   return consumer;
@@ -128,7 +137,7 @@ TEST(RabbitTransport, PublishesWithConfirmsAndConsumesWithAcks) {
     inbox.add(std::move(d));
   });
   RabbitTransport& consumer = *consumer_owner;
-  RabbitTransport publisher({settings, test_topology(), ""});
+  RabbitTransport publisher(test_options(settings));
   consumer.start();
   publisher.start();
 
@@ -157,7 +166,7 @@ TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
   });
   RabbitTransport& consumer = *consumer_owner;
   consumer.start();
-  RabbitTransport publisher({settings, test_topology(), ""});
+  RabbitTransport publisher(test_options(settings));
   publisher.start();
   Confirms confirms;
   publisher.publish(message("bad-1", "\x01\x02garbage"), confirms.track("bad-1"));
@@ -178,9 +187,9 @@ TEST(RabbitTransport, DeadLetterKeepsTheMessageAndSaysWhy) {
 
 TEST(RabbitTransport, WithoutPersistentMessagesOnlyRecoverableOnesAreTransientAndNeverTheirDeadLetters) {
   auto settings = testing::make_vhost("transport-transient");
-  RabbitTransport persistent({settings, test_topology(), ""});
+  RabbitTransport persistent(test_options(settings));
   settings.persistent_messages = false;
-  RabbitTransport transient({settings, test_topology(), ""});
+  RabbitTransport transient(test_options(settings));
   persistent.start();
   transient.start();
   Confirms confirms;
@@ -217,7 +226,7 @@ TEST(RabbitTransport, WithoutPersistentMessagesOnlyRecoverableOnesAreTransientAn
 
 TEST(RabbitTransport, MandatoryUnroutableMessageIsReturned) {
   const auto settings = testing::make_vhost("transport-return");
-  RabbitTransport publisher({settings, test_topology(), ""});
+  RabbitTransport publisher(test_options(settings));
   publisher.start();
   Confirms confirms;
   auto m = message("lost-1");
@@ -244,7 +253,7 @@ TEST(RabbitTransport, OversizedBodyIsFlaggedNotHeld) {
   });
   RabbitTransport& consumer = *consumer_owner;
   consumer.start();
-  RabbitTransport publisher({settings, test_topology(), ""});
+  RabbitTransport publisher(test_options(settings));
   publisher.start();
   publisher.publish(message("big", std::string(5000, 'x')), {});
   ASSERT_TRUE(inbox.wait_for([](auto&, size_t n) { return n >= 1; }, 10s));
@@ -272,7 +281,7 @@ TEST(RabbitTransport, SurvivesBrokerRestartWithoutLosingConfirmedMessages) {
     inbox.add(std::move(d));
   });
   RabbitTransport& consumer = *consumer_owner;
-  RabbitTransport publisher({settings, test_topology(), ""});
+  RabbitTransport publisher(test_options(settings));
   consumer.start();
   publisher.start();
 
