@@ -648,8 +648,9 @@ the instruction traps to the hypervisor. About 1 ms of every process start here 
 every job of both systems alike (in the profile of the worker's process tree during 1,000 cases it
 was 14% of the samples; Baton's own supervisors are reused, so it pays it once per supervisor, not per
 case: 1,000 cases made 1,246 processes on the machine, 1,000 of them jobs and most of the rest the
-benchmark's own polling). It is why this VM starts half as many processes per second as the AMD
-one, and why the ceiling line above, not Baton or Celery, bounds the cases/s ratio here.
+benchmark's own polling). It is the likely reason this VM starts half as many processes per second
+as the AMD one (not measured there), and it makes the job's start, which neither system can avoid,
+the largest single cost of a case in both.
 Two broker settings were tried on the cases stage and left out (1,000 cases on one worker, three
 alternating pairs each): classic queues v2 (`queue-version: 2` by policy, RabbitMQ 3.10) raised the
 broker's CPU per case from 0.95-1.12 to 1.45-1.51 ms, and turning off the Erlang schedulers'
