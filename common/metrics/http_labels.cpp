@@ -42,9 +42,11 @@ HttpRequestLabels http_request_labels(const std::string& method, const std::stri
       }
     }
   }
-  labels.route.clear();
-  for (const auto& segment : segments) labels.route += "/" + segment;
-  if (labels.route.empty()) labels.route = "/";
+  std::string route;
+  for (const auto& segment : segments) route += "/" + segment;
+  // Built aside and moved in: assigning "/" to the cleared label made GCC 12
+  // see a memcpy of an impossible size (-Wrestrict, GCC bug 105329).
+  labels.route = route.empty() ? std::string("/") : std::move(route);
   return labels;
 }
 
