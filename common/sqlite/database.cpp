@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -56,11 +57,21 @@ class BackgroundCheckpointer {
       lock.unlock();
       // PASSIVE copies what no reader still needs and never waits for one;
       // what it leaves is copied next time.
-      sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      completed_.fetch_add(1);
+      const int rc = sqlite3_wal_checkpoint_v2(own_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
+      if (rc == SQLITE_OK) {
+        completed_.fetch_add(1);
+      } else if (rc == SQLITE_BUSY) {
+        // A lock it needs was held for a moment (the writer appending, say)
+        // and nothing was copied. Tried again shortly: the commit that asked
+        // may be the last one for a while.
+        wake_.wait_for(lock, kBusyRetry, [this] { return stopping_; });
+        due_ = true;
+      }
     }
   }
+
+  static constexpr std::chrono::milliseconds kBusyRetry{10};
 
   Database own_;  // used by thread_ only
   const int pages_;

@@ -115,7 +115,8 @@ class Database {
   // commit was whatever the core was doing then, e.g. placing a case. For
   // the one writing connection of a file.
   Status checkpoint_in_background(int pages = 1000);
-  // Checkpoints the background thread has completed.
+  // Checkpoints the background thread has completed (a busy one is tried
+  // again, and counted once it succeeds).
   uint64_t background_checkpoints() const;
 
  private:
