@@ -694,6 +694,17 @@ consumer 0.52-0.61, onto its strand 0.08, job-store read 0.08, action and log di
 a bare `posix_spawn` of it takes 1.45. Every run now measures that last part on its own
 (`baton-bench-amqp spawnlat`, the last line of the latency table), so the table itself shows how much
 of the path is the broker's, how much the job's start, and how much is left for Baton.
+A loopback capture of this stage (2026-12-07, commit 255f494, Intel VM, two runs; `tcpdump -i lo`, each
+case timed at the first packet carrying its id in each TCP flow) puts the p50 on the wire, in ms: the
+submit reaches the broker 0.06 after the submitter's clock, the broker → the conductor 0.54-0.56, the
+conductor from receiving it to `RunStep` on the wire 0.59-0.75, the broker → the worker 0.37-0.44, and
+the worker from receiving `RunStep` to `date` reading the clock 2.08-2.41, where a bare start takes
+1.48-1.50 in the same runs. To see whether Baton's own work beside the job's start slows it (the
+worker's job-record update and `StepStarted`, then the broker's and the conductor's handling of it, all
+on two cores while the job's loader runs), a build that held those back 3 ms was run between the two:
+worker → `date` 2.28 ms at p50, no shorter, so that is not where the time goes. The tails moved with
+the VM instead: the bare start's own p99 was 1.73, 3.90 and 2.10 ms in these three runs, and Baton's
+6.39, 9.91 (the held-back build) and 5.15 ms.
 
 **Scale.** The first scale probe sent heartbeats only, from `rate × 5` simulated workers, and the
 backlog grew at 5k and 10k msgs/s while the conductor used 40-55% of a core: it applied about 1,200
