@@ -2,12 +2,15 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include "common/log/logging.hpp"
 
 namespace baton::sqlite {
 
@@ -61,17 +64,24 @@ class BackgroundCheckpointer {
       lock.lock();
       if (rc == SQLITE_OK) {
         completed_.fetch_add(1);
+        retry_ = kFirstRetry;
       } else if (rc == SQLITE_BUSY) {
-        // A lock it needs was held for a moment (the writer appending, say)
-        // and nothing was copied. Tried again shortly: the commit that asked
-        // may be the last one for a while.
-        wake_.wait_for(lock, kBusyRetry, [this] { return stopping_; });
+        // A lock it needs was held (for a moment by the writer appending, for
+        // seconds by a maintenance TRUNCATE) and nothing was copied. Tried
+        // again after a while: the commit that asked may be the last one
+        // for a long time.
+        wake_.wait_for(lock, retry_, [this] { return stopping_; });
+        retry_ = std::min(retry_ * 2, kLastRetry);
         due_ = true;
+      } else {
+        // Left for the next commit past the threshold to ask again.
+        log::logger("store")->warn("background checkpoint of {}: {}", own_.path(), sqlite3_errmsg(own_.handle()));
       }
     }
   }
 
-  static constexpr std::chrono::milliseconds kBusyRetry{10};
+  static constexpr std::chrono::milliseconds kFirstRetry{10};
+  static constexpr std::chrono::milliseconds kLastRetry{1000};
 
   Database own_;  // used by thread_ only
   const int pages_;
@@ -79,6 +89,7 @@ class BackgroundCheckpointer {
   std::condition_variable wake_;
   bool due_ = false;
   bool stopping_ = false;
+  std::chrono::milliseconds retry_ = kFirstRetry;  // thread_ only
   std::atomic<uint64_t> completed_{0};
   std::thread thread_;  // last: started once the rest is set up
 };
