@@ -301,9 +301,14 @@ def render_latency(doc):
     if baton and hops and start:
         L.append("The last line is `baton-bench-amqp spawnlat`: the same job started by a bare `posix_spawn` at the same pace,")
         L.append("with nothing of Baton or the broker involved. At p50 the broker's two hops and the job's own start come")
-        L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms of Baton's {baton:.2f} ms; the other {baton - hops - start:.2f} ms are Baton's")
-        L.append("own work on the way (the conductor's decode, placement and commit, the worker's job record and log")
-        L.append("directory, the hand-over to a supervisor) and the wake-ups of the threads that pass the case along.")
+        if baton > hops + start:
+            L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms of Baton's {baton:.2f} ms (p50s of parts, which add up only")
+            L.append(f"roughly); the other {baton - hops - start:.2f} ms are the rest: Baton's own work on the way (the conductor's")
+            L.append("decode, placement and commit, the worker's job record and log directory, the hand-over to a supervisor),")
+            L.append("the wake-ups of the threads that pass the case along, and the job starting later beside Baton than alone.")
+        else:
+            L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms, as much as Baton's whole {baton:.2f} ms in this run:")
+            L.append("p50s of parts add up only roughly, and a short run leaves no room to split it.")
         L.append("")
     return L
 
@@ -640,17 +645,20 @@ share is now most of the difference: 1.07-1.10 ms per case for Baton's 3.7 persi
 
 **Process starts on this VM: the hypervisor's CPUID.** `perf record` of `baton-bench-amqp spawnrate`
 (1 thread, 1,500 starts of `/bin/true`, 1.39 ms of CPU per start) put 71% of the samples in the dynamic
-loader's CPU feature and cache detection, which glibc runs at the start of every process:
-`intel_check_word` 33.7%, `handle_intel` 11.8%, `init_cpu_features` 8.6%, `get_common_cache_info` 6.8%,
-`get_common_indices` 6.0%, `update_active` 3.0%. These functions execute the `CPUID` instruction dozens of
-times, and on this VM one `CPUID` costs 8.2 µs (a test program timing 1,000 of leaf 2 and of leaf 4):
-the instruction traps to the hypervisor. About 1 ms of every process start here is that trap, in
+loader's CPU feature and cache detection, which glibc runs at the start of every process; the largest
+parts: `intel_check_word` 33.7%, `handle_intel` 11.8%, `init_cpu_features` 8.6%, `get_common_cache_info`
+6.8%, `get_common_indices` 6.0%, `update_active` 3.0%. These functions execute the `CPUID` instruction
+over and over, and on this VM one `CPUID` costs 8.2 µs (a test program timing 1,000 of leaf 2 and of
+leaf 4): the instruction traps to the hypervisor. Their 0.99 ms per start would be about 120 such
+traps (not counted). About 1 ms of every process start here is that trap, in
 every job of both systems alike (in the profile of the worker's process tree during 1,000 cases it
 was 14% of the samples; Baton's own supervisors are reused, so it pays it once per supervisor, not per
 case: 1,000 cases made 1,246 processes on the machine, 1,000 of them jobs and most of the rest the
 benchmark's own polling). It is the likely reason this VM starts half as many processes per second
 as the AMD one (not measured there), and it makes the job's start, which neither system can avoid,
-the largest single cost of a case in both.
+the largest single cost of a case in both: 1.39 ms of CPU, against the broker's 0.86-1.11 ms per Baton
+case in the table above.
+
 Two broker settings were tried on the cases stage and left out (1,000 cases on one worker, three
 alternating pairs each): classic queues v2 (`queue-version: 2` by policy, RabbitMQ 3.10) raised the
 broker's CPU per case from 0.95-1.12 to 1.45-1.51 ms, and turning off the Erlang schedulers'
@@ -699,12 +707,15 @@ case timed at the first packet carrying its id in each TCP flow) puts the p50 on
 submit reaches the broker 0.06 after the submitter's clock, the broker → the conductor 0.54-0.56, the
 conductor from receiving it to `RunStep` on the wire 0.59-0.75, the broker → the worker 0.37-0.44, and
 the worker from receiving `RunStep` to `date` reading the clock 2.08-2.41, where a bare start takes
-1.48-1.50 in the same runs. To see whether Baton's own work beside the job's start slows it (the
-worker's job-record update and `StepStarted`, then the broker's and the conductor's handling of it, all
-on two cores while the job's loader runs), a build that held those back 3 ms was run between the two:
-worker → `date` 2.28 ms at p50, no shorter, so that is not where the time goes. The tails moved with
-the VM instead: the bare start's own p99 was 1.73, 3.90 and 2.10 ms in these three runs, and Baton's
-6.39, 9.91 (the held-back build) and 5.15 ms.
+1.48-1.50 in the same runs; submit → `date` as a whole 4.15 and 3.81. So the job starts 0.6-0.9 ms later
+under Baton than bare, of which the worker's own steps before the hand-over are about 0.4 (the probes
+above). To see whether Baton's work beside the job's start slows it (the worker's job-record update and
+`StepStarted`, then the broker's and the conductor's handling of it, all on two cores while the job's
+loader runs), one run of a build that held those back 3 ms was made between the two: worker → `date`
+2.28 ms at p50, within the two plain runs' spread, so no effect larger than that spread (0.3 ms). The
+tails say little here: the bare start's own p99 was 1.73, 3.90 and 2.10 ms in the three runs, Baton's
+6.39, 9.91 and 5.15 ms, the 9.91 in the held-back build's run, so the VM and the change are not told
+apart in it.
 
 **Scale.** The first scale probe sent heartbeats only, from `rate × 5` simulated workers, and the
 backlog grew at 5k and 10k msgs/s while the conductor used 40-55% of a core: it applied about 1,200

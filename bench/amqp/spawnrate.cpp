@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <thread>
