@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -13,6 +15,63 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// SQLite's default VFS while it lives, with one difference: the next
+// `refusals` exclusive takes of a WAL's checkpoint lock are refused as busy,
+// as they are while another connection checkpoints (or, for a moment, while
+// the writer appends).
+class RefusedCheckpointLock {
+ public:
+  explicit RefusedCheckpointLock(int refusals) {
+    refusals_left_ = refusals;
+    refused_ = 0;
+    real_ = sqlite3_vfs_find(nullptr);
+    vfs_ = *real_;
+    vfs_.zName = "baton-refused-checkpoint-lock";
+    vfs_.xOpen = &open;
+    sqlite3_vfs_register(&vfs_, 1);
+  }
+  ~RefusedCheckpointLock() {
+    sqlite3_vfs_register(real_, 1);
+    sqlite3_vfs_unregister(&vfs_);
+  }
+  RefusedCheckpointLock(const RefusedCheckpointLock&) = delete;
+  RefusedCheckpointLock& operator=(const RefusedCheckpointLock&) = delete;
+
+  int refused() const { return refused_.load(); }
+
+ private:
+  // The file is the real VFS's own; only its method table is swapped for a
+  // copy with another xShmLock.
+  static int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+    const int rc = real_->xOpen(real_, name, file, flags, out_flags);
+    if (rc != SQLITE_OK || file->pMethods == nullptr) return rc;
+    if (real_methods_ == nullptr) {
+      real_methods_ = file->pMethods;
+      methods_ = *real_methods_;
+      methods_.xShmLock = &shm_lock;
+    }
+    if (file->pMethods == real_methods_) file->pMethods = &methods_;
+    return rc;
+  }
+
+  static int shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+    constexpr int kCheckpointLock = 1;  // WAL_CKPT_LOCK in SQLite's wal.c
+    if (offset == kCheckpointLock && n == 1 && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE) &&
+        refusals_left_.fetch_sub(1) > 0) {
+      refused_.fetch_add(1);
+      return SQLITE_BUSY;
+    }
+    return real_methods_->xShmLock(file, offset, n, flags);
+  }
+
+  static inline sqlite3_vfs* real_ = nullptr;
+  static inline const sqlite3_io_methods* real_methods_ = nullptr;
+  static inline sqlite3_io_methods methods_{};
+  static inline std::atomic<int> refusals_left_{0};
+  static inline std::atomic<int> refused_{0};
+  sqlite3_vfs vfs_{};
+};
 
 class BackgroundCheckpointTest : public ::testing::Test {
  protected:
@@ -60,6 +119,27 @@ TEST_F(BackgroundCheckpointTest, ACommitPastTheThresholdIsCheckpointedByTheThrea
   insert_pages(*db, 100);
   ASSERT_TRUE(wait_for_checkpoints(*db, 1));
   // Fewer than 64 distinct pages: the frames repeat page 1 and the interior pages.
+  EXPECT_GT(fs::file_size(path), size_before + 8 * 4096) << "the pages were copied into the database file";
+}
+
+// The commit that asked for a checkpoint may be the last for a long time:
+// one found busy is tried again by the thread itself.
+TEST_F(BackgroundCheckpointTest, ACheckpointFoundBusyIsTriedAgainWithoutAnotherCommit) {
+  RefusedCheckpointLock lock(2);  // outlives the connections that use it
+  const std::string path = (dir_ / "app.db").string();
+  auto db = Database::open(path);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(db->exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)").ok());
+  ASSERT_TRUE(db->checkpoint_in_background(16).ok());
+  const auto size_before = fs::file_size(path);
+
+  // One commit of about 20 pages, the only one past the threshold.
+  ASSERT_TRUE(db->exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) "
+                       "INSERT INTO blobs (data) SELECT randomblob(4000) FROM n")
+                  .ok());
+  ASSERT_TRUE(wait_for_checkpoints(*db, 1)) << "refused " << lock.refused() << " times, then never tried again";
+
+  EXPECT_EQ(lock.refused(), 2);
   EXPECT_GT(fs::file_size(path), size_before + 8 * 4096) << "the pages were copied into the database file";
 }
 
