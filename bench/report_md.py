@@ -541,6 +541,16 @@ consumer thread, half of that waking from `poll`, 7 on the core thread, SQLite a
 µs), and so did prefetch 2000 for both. What the conductor costs the broker is a few µs per message
 out of its one core, and that is the ratio's distance from 1; a 25%-of-a-core busy loop beside the raw
 consumer moved it by as much as the noise (26.8k and 20.9k msgs/s in two tries).
+On 2026-12-07 the VM ran on a faster host (kernel build v1300; the raw consumer drained 30-45k msgs/s
+against 27-29k before) and the two full runs at bb3a555 gave 0.69 (0.97, 0.69, 0.64; column
+`checkpoint-retry`, right after a full rebuild) and 0.78 (0.81, 0.58, 0.78; the page above): the raw
+consumer gained more from the faster host than the conductor. The broker's CPU per message was 29 µs
+under the raw consumer and 35-40 under the conductor. Two ingest-only runs in a row, with the raw
+consumer acking every 12 deliveries (about the conductor's batch here) and then every 100, gave
+31.8k against 35.4k raw msgs/s and 38.3 against 33.5 µs of broker CPU per message, with the
+conductor's ratio at 0.82 and 0.79. That is one run each, inside the spread above, so it is a lead
+for coalescing the conductor's acks again on this host, not a result. The earlier experiment on the
+other VM found no gain.
 
 **Case throughput, step 1: polls** (column `fork-supervisor`). A job's end was seen by its supervisor
 polling `waitid` every 50 ms and by the worker polling exit files every 100 ms, so a `/bin/true` job
