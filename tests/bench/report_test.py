@@ -57,13 +57,17 @@ class LatencySummaryTest(unittest.TestCase):
         self.assertEqual(lat["raw_two_hop"]["p50_ms"], 1.25)
         self.assertEqual(lat["job_start"]["p50_ms"], 1.5)
 
-    def test_the_page_splits_batons_p50_into_broker_job_start_and_the_rest(self):
-        doc = {"latency_interval_ms": 100, "latency": {
-            "baton_job": {"n": 3, "p50_ms": 4.5, "p99_ms": 5.0, "max_ms": 5.0, "mean_ms": 4.6},
-            "raw_two_hop": {"count": 2, "p50_ms": 1.25, "p99_ms": 2.5, "max_ms": 2.5},
-            "job_start": {"count": 2, "p50_ms": 1.5, "p99_ms": 2.0, "max_ms": 2.0, "mean_ms": 1.75}}}
+    @staticmethod
+    def latency_page(baton_p50, with_job_start=True):
+        """The latency section of a run: broker hops 1.25 ms and the job's start 1.5 ms at p50."""
+        lat = {"baton_job": {"n": 3, "p50_ms": baton_p50, "p99_ms": 5.0, "max_ms": 5.0, "mean_ms": baton_p50 + 0.1},
+               "raw_two_hop": {"count": 2, "p50_ms": 1.25, "p99_ms": 2.5, "max_ms": 2.5}}
+        if with_job_start:
+            lat["job_start"] = {"count": 2, "p50_ms": 1.5, "p99_ms": 2.0, "max_ms": 2.0, "mean_ms": 1.75}
+        return "\n".join(report_md.render_latency({"latency_interval_ms": 100, "latency": lat}))
 
-        page = "\n".join(report_md.render_latency(doc))
+    def test_the_page_splits_batons_p50_into_broker_job_start_and_the_rest(self):
+        page = self.latency_page(4.5)
 
         self.assertIn("| the job's start alone: `posix_spawn` → `/bin/date` reads the clock, no broker | 1.50 ms "
                       "| 2.00 ms | 2.00 ms | 1.75 ms |", page)
@@ -71,22 +75,13 @@ class LatencySummaryTest(unittest.TestCase):
         self.assertIn("the other 1.75 ms are the rest", page)
 
     def test_parts_as_large_as_the_whole_are_not_split(self):
-        doc = {"latency_interval_ms": 100, "latency": {
-            "baton_job": {"n": 3, "p50_ms": 2.5, "p99_ms": 5.0, "max_ms": 5.0, "mean_ms": 2.6},
-            "raw_two_hop": {"count": 2, "p50_ms": 1.25, "p99_ms": 2.5, "max_ms": 2.5},
-            "job_start": {"count": 2, "p50_ms": 1.5, "p99_ms": 2.0, "max_ms": 2.0, "mean_ms": 1.75}}}
-
-        page = "\n".join(report_md.render_latency(doc))
+        page = self.latency_page(2.5)
 
         self.assertIn("= 2.75 ms, as much as Baton's whole 2.50 ms", page)
         self.assertNotIn("the other -", page)
 
     def test_a_run_without_the_job_start_file_still_renders(self):
-        doc = {"latency_interval_ms": 100, "latency": {
-            "baton_job": {"n": 3, "p50_ms": 4.5, "p99_ms": 5.0, "max_ms": 5.0, "mean_ms": 4.6},
-            "raw_two_hop": {"count": 2, "p50_ms": 1.25, "p99_ms": 2.5, "max_ms": 2.5}}}
-
-        page = "\n".join(report_md.render_latency(doc))
+        page = self.latency_page(4.5, with_job_start=False)
 
         self.assertIn("no broker | n/a | n/a | n/a | n/a |", page)
         self.assertNotIn("ms of Baton's", page)
