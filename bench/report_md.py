@@ -301,13 +301,14 @@ def render_latency(doc):
     if baton and hops and start:
         L.append("The last line is `baton-bench-amqp spawnlat`: the same job started by a bare `posix_spawn` at the same pace,")
         L.append("with nothing of Baton or the broker involved. At p50 the broker's two hops and the job's own start come")
+        parts = f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms"
         if baton > hops + start:
-            L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms of Baton's {baton:.2f} ms (p50s of parts, which add up only")
+            L.append(f"{parts} of Baton's {baton:.2f} ms (p50s of parts, which add up only")
             L.append(f"roughly); the other {baton - hops - start:.2f} ms are the rest: Baton's own work on the way (the conductor's")
             L.append("decode, placement and commit, the worker's job record and log directory, the hand-over to a supervisor),")
             L.append("the wake-ups of the threads that pass the case along, and the job starting later beside Baton than alone.")
         else:
-            L.append(f"to {hops:.2f} + {start:.2f} = {hops + start:.2f} ms, as much as Baton's whole {baton:.2f} ms in this run:")
+            L.append(f"{parts}, as much as Baton's whole {baton:.2f} ms in this run:")
             L.append("p50s of parts add up only roughly, and a short run leaves no room to split it.")
         L.append("")
     return L
